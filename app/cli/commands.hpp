@@ -1,0 +1,16 @@
+#pragma once
+// Subcommands of the `glasswing` CLI. Each add_*_command() registers its CLI11 subcommand and
+// sets `action`, which main() runs after parsing. An action returns the exit code; errors are
+// thrown as glasswing::Error and mapped to exit codes by main() (PRODUCT.md, "Exit codes").
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace glasswing::cli {
+
+using Action = std::function<int()>;
+
+void add_inspect_command(CLI::App& app, Action& action);
+
+}  // namespace glasswing::cli
