@@ -38,6 +38,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <new>
 #include <mutex>
 #include <set>
@@ -324,6 +325,13 @@ class StringDict {
     return code;
   }
 
+  // Empties the dictionary but keeps its memory for reuse.
+  void clear() {
+    std::fill(slots_.begin(), slots_.end(), -1);
+    entries_.clear();
+    arena_.clear();
+  }
+
   std::size_t size() const noexcept { return entries_.size(); }
   std::string_view at(std::size_t code) const noexcept { return view(entries_[code]); }
 
@@ -569,6 +577,7 @@ class Buffer {
       reserve(capacity_ < 1024 ? 1024 : capacity_ * 2);
     data_[size_++] = v;
   }
+  void clear() noexcept { size_ = 0; }
   void clear_and_free() {
     std::free(data_);
     data_ = nullptr;
@@ -640,10 +649,23 @@ inline std::uint64_t load_short(const char* p, std::size_t n) noexcept {
 // typed conversion are fused: each field goes to its column as soon as it is delimited.
 void parse_chunk(const ParseSetup& setup, const char* start, const char* limit, Chunk& chunk,
                  std::size_t reserve_rows) {
-  chunk = Chunk{};
+  // Reset, keeping the buffers' memory: chunks are recycled, so their pages are faulted in once.
   chunk.start = start;
+  chunk.end = nullptr;
+  chunk.newlines = chunk.rows = 0;
+  chunk.crlf = false;
+  chunk.error.reset();
   const std::size_t ncols = setup.ncols;
   chunk.columns.resize(ncols);
+  for (auto& col : chunk.columns) {
+    col.values.clear();
+    col.codes.clear();
+    if (col.dict.size() > 0) col.dict.clear();
+    col.failed = col.has_time = false;
+    col.fail_line = 0;
+    col.fail_value.clear();
+    col.date_cache = DateCache{};
+  }
   std::vector<ShortStringCache> caches;
   for (std::size_t c = 0; c < ncols; ++c) {
     if (setup.modes[c] == Mode::Numeric || setup.modes[c] == Mode::Datetime)
@@ -868,6 +890,20 @@ struct FinalColumn {
   std::size_t fail_line = 0;  // absolute, 1-based
   std::string fail_value;
 };
+
+// Large column arrays are filled once, front to back: transparent huge pages cut the page faults
+// (where the kernel offers them on request) without changing what is resident.
+void advise_huge_pages(const void* data, std::size_t bytes) noexcept {
+#ifdef MADV_HUGEPAGE
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  if (bytes < 2 * kHuge) return;
+  const auto b = (reinterpret_cast<std::uintptr_t>(data) + kHuge - 1) / kHuge * kHuge;
+  const auto e = (reinterpret_cast<std::uintptr_t>(data) + bytes) / kHuge * kHuge;
+  if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);
+#else
+  (void)data, (void)bytes;
+#endif
+}
 
 // Runs fn(0..n-1) on up to `threads` threads; the first exception is rethrown.
 template <typename Fn>
@@ -1193,12 +1229,21 @@ class Reader {
       }
     }
     for (std::size_t c = 0; c < ncols_; ++c) {
-      if (setup.modes[c] == Mode::Numeric || setup.modes[c] == Mode::Datetime) cols[c].values.reserve(est_rows);
-      if (setup.modes[c] == Mode::String) cols[c].codes.reserve(est_rows);
+      if (setup.modes[c] == Mode::Numeric || setup.modes[c] == Mode::Datetime) {
+        cols[c].values.reserve(est_rows);
+        advise_huge_pages(cols[c].values.data(), cols[c].values.capacity() * sizeof(double));
+      }
+      if (setup.modes[c] == Mode::String) {
+        cols[c].codes.reserve(est_rows);
+        advise_huge_pages(cols[c].codes.data(), cols[c].codes.capacity() * sizeof(std::int32_t));
+      }
     }
     const std::size_t chunk_rows = est_rows / nchunks + 1024;
 
-    std::vector<Chunk> chunks(nchunks);
+    // Parsed chunks wait in their slot until merged in order; merged chunks go back to a pool.
+    std::vector<std::unique_ptr<Chunk>> slots(nchunks);
+    std::vector<std::unique_ptr<Chunk>> spare;
+    std::mutex spare_mutex;
     std::vector<std::atomic<bool>> ready(nchunks);
     std::atomic<std::size_t> next_chunk{0};
     std::mutex merge_mutex;
@@ -1213,7 +1258,7 @@ class Reader {
     auto merge_ready = [&]() {
       std::lock_guard lock(merge_mutex);
       while (merged < nchunks && ready[merged].load(std::memory_order_acquire) && !stop.load()) {
-        Chunk& ch = chunks[merged];
+        Chunk& ch = *slots[merged];
         try {
           if (ch.start != merged_end) {
             // The guessed start was wrong (a quoted newline) or a previous chunk ran long.
@@ -1231,7 +1276,10 @@ class Reader {
         crlf |= ch.crlf;
         if (source_ != nullptr) source_->release(merged_end, ch.end);
         merged_end = ch.end;
-        ch = Chunk{};
+        {
+          std::lock_guard spare_lock(spare_mutex);
+          spare.push_back(std::move(slots[merged]));
+        }
         ++merged;
       }
     };
@@ -1251,7 +1299,17 @@ class Reader {
           const void* hit = std::memchr(bounds[k] - 1, '\n', static_cast<std::size_t>(end - bounds[k] + 1));
           start = hit == nullptr ? end : static_cast<const char*>(hit) + 1;
         }
-        parse_chunk(setup, start, std::max(start, bounds[k + 1]), chunks[k], chunk_rows);
+        std::unique_ptr<Chunk> chunk;
+        {
+          std::lock_guard spare_lock(spare_mutex);
+          if (!spare.empty()) {
+            chunk = std::move(spare.back());
+            spare.pop_back();
+          }
+        }
+        if (!chunk) chunk = std::make_unique<Chunk>();
+        parse_chunk(setup, start, std::max(start, bounds[k + 1]), *chunk, chunk_rows);
+        slots[k] = std::move(chunk);
         ready[k].store(true, std::memory_order_release);
         merge_ready();
       }
