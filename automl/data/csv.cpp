@@ -1204,7 +1204,7 @@ class Reader {
                        CsvInfo& info) {
     const auto bytes = static_cast<std::size_t>(end - data);
     unsigned threads = options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
-    constexpr std::size_t kChunk = std::size_t{4} << 20;
+    const std::size_t kChunk = options_.chunk_bytes != 0 ? options_.chunk_bytes : std::size_t{4} << 20;
     const std::size_t nchunks = std::max<std::size_t>(1, (bytes + kChunk - 1) / kChunk);
     threads = static_cast<unsigned>(std::min<std::size_t>(threads, nchunks));
     info.threads_used = threads;

@@ -35,6 +35,7 @@ struct CsvOptions {
   unsigned threads = 0;                                  // 0: hardware concurrency
   std::map<std::string, ColumnType> column_types;        // user overrides, by column name
   const CancelToken* cancel = nullptr;                   // polled between blocks
+  std::size_t chunk_bytes = 0;                           // parallel block size; 0: 4 MiB (tests use tiny ones)
 };
 
 // What the reader found out about the file besides its contents (shown by `inspect`).

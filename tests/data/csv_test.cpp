@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <cmath>
+#include <random>
 #include <sstream>
 
 #include "automl/common/error.hpp"
@@ -275,4 +276,60 @@ TEST(Csv, CancelStopsTheRead) {
   CsvOptions o;
   o.cancel = &token;
   EXPECT_THROW(parse(text, nullptr, o), Cancelled);
+}
+
+TEST(Csv, TinyChunksGiveTheSameTableAsOneChunk) {
+  // Random CSV with quoted separators, quotes and newlines; every chunk size from 1 to 97 bytes
+  // makes guessed chunk starts land everywhere, including inside quoted fields.
+  std::mt19937 rng(42);
+  for (int round = 0; round < 20; ++round) {
+    std::string text = "a,b,c\n";
+    const int rows = 30 + static_cast<int>(rng() % 40);
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < 3; ++c) {
+        switch (rng() % 5) {
+          case 0: text += std::to_string(rng() % 1000); break;
+          case 1: text += "\"x,\ny" + std::to_string(r) + "\""; break;
+          case 2: text += "\"q\"\"" + std::to_string(c) + "\""; break;
+          case 3: break;  // blank
+          default: text += "w" + std::to_string(rng() % 5); break;
+        }
+        text += c < 2 ? "," : (rng() % 3 == 0 ? "\r\n" : "\n");
+      }
+    }
+    const auto render = [](const Table& t) {
+      std::string s;
+      for (std::size_t r = 0; r < t.rows(); ++r)
+        for (const auto& c : t.columns()) s += c.cell_text(r) + "|";
+      return s;
+    };
+    const std::string expected = render(parse(text));
+    for (std::size_t chunk = 1; chunk < 98; chunk += 3) {
+      CsvOptions o;
+      o.chunk_bytes = chunk;
+      o.threads = 1 + static_cast<unsigned>(chunk % 3);
+      ASSERT_EQ(render(parse(text, nullptr, o)), expected) << "chunk " << chunk << "\n" << text;
+    }
+  }
+}
+
+TEST(Csv, TinyChunksReportTheSameErrorLine) {
+  const std::string text = "a,b\n\"1\n2\",3\n4,5\n6,\"7\n\"\n8\n9,10\n";
+  std::string expected;
+  try {
+    parse(text);
+  } catch (const Error& e) {
+    expected = e.what();
+  }
+  EXPECT_NE(expected.find("test.csv:7: expected 2 fields but found 1"), std::string::npos) << expected;
+  for (std::size_t chunk = 1; chunk < 40; ++chunk) {
+    CsvOptions o;
+    o.chunk_bytes = chunk;
+    try {
+      parse(text, nullptr, o);
+      FAIL() << "chunk " << chunk;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), expected) << "chunk " << chunk;
+    }
+  }
 }
