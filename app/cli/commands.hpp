@@ -12,5 +12,6 @@ namespace glasswing::cli {
 using Action = std::function<int()>;
 
 void add_inspect_command(CLI::App& app, Action& action);
+void add_study_command(CLI::App& app, Action& action);
 
 }  // namespace glasswing::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
 
   glasswing::cli::Action action;
   glasswing::cli::add_inspect_command(app, action);
+  glasswing::cli::add_study_command(app, action);
 
   try {
     app.parse(argc, argv);
