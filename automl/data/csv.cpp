@@ -390,18 +390,22 @@ class NaTokens {
       const auto s = trim(t);
       if (s.empty()) continue;
       tokens_.emplace_back(s);
-      first_[static_cast<unsigned char>(s[0])] = true;
       max_len_ = std::max(max_len_, s.size());
+      if (s.size() < 32) lengths_[static_cast<unsigned char>(s[0])] |= 1u << s.size();
     }
   }
-  // Blank (only spaces) or a token.
-  bool is_missing(std::string_view s) const noexcept {
+  // Blank (only spaces) or a token. Most cells are rejected by one table look-up: is there a
+  // token that starts with this character and has this length?
+  __attribute__((always_inline)) bool is_missing(std::string_view s) const noexcept {
     if (s.empty()) return true;
     const char first = s.front();
-    if (!is_space(first) && (s.size() > max_len_ || !first_[static_cast<unsigned char>(first)])) return false;
-    s = trim(s);
-    if (s.empty()) return true;
-    if (s.size() > max_len_ || !first_[static_cast<unsigned char>(s[0])]) return false;
+    if (!is_space(first) && !is_space(s.back())) {
+      if (s.size() >= 32 || (lengths_[static_cast<unsigned char>(first)] >> s.size() & 1u) == 0) return false;
+    } else {
+      s = trim(s);
+      if (s.empty()) return true;
+      if (s.size() > max_len_) return false;
+    }
     for (const auto& t : tokens_)
       if (t == s) return true;
     return false;
@@ -409,9 +413,47 @@ class NaTokens {
 
  private:
   std::vector<std::string> tokens_;
-  std::array<bool, 256> first_{};
+  std::array<std::uint32_t, 256> lengths_{};  // bit L set: a token of length L starts with the char
   std::size_t max_len_ = 0;
 };
+
+// Line feeds in [b, e) (a quoted field); `end` bounds the readable buffer.
+inline std::size_t count_newlines(const char* b, const char* e, const char* end) noexcept {
+  std::size_t n = 0;
+#if defined(__SSE2__)
+  const __m128i lf = _mm_set1_epi8('\n');
+  while (b < e && b + 16 <= end) {
+    const auto len = static_cast<std::size_t>(e - b);
+    auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), lf)));
+    if (len < 16) mask &= (1u << len) - 1u;
+    for (; mask != 0; mask &= mask - 1u) ++n;  // usually none or one: no popcount needed
+    b += 16;
+  }
+#endif
+  for (; b < e; ++b) n += (*b == '\n');
+  return n;
+}
+
+// The first '"' at or after p, or nullptr: SSE2 for the common short field, memchr beyond.
+// `lf_before` tells whether a line feed may lie between p and the quote (false only when the
+// first 16-byte block holds the quote and no line feed before it).
+inline const char* find_quote(const char* p, const char* end, bool& lf_before) noexcept {
+  lf_before = true;
+#if defined(__SSE2__)
+  if (p + 16 <= end) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+    if (mask != 0) {
+      const int pos = __builtin_ctz(mask);
+      const auto lf = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+      lf_before = (lf & ((1u << pos) - 1u)) != 0;
+      return p + pos;
+    }
+    p += 16;
+  }
+#endif
+  return static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Row scanning.
@@ -572,7 +614,7 @@ class Buffer {
     data_ = static_cast<T*>(p);
     capacity_ = n;
   }
-  void push_back(T v) {
+  __attribute__((always_inline)) void push_back(T v) {
     if (size_ == capacity_) [[unlikely]]
       reserve(capacity_ < 1024 ? 1024 : capacity_ * 2);
     data_[size_++] = v;
@@ -795,15 +837,17 @@ void parse_chunk(const ParseSetup& setup, const char* start, const char* limit, 
       if (*p == '"') {
         quoted = true;
         fb = ++p;
+        bool lf = false, any_lf = false;
         while (true) {
-          const void* hit = std::memchr(p, '"', static_cast<std::size_t>(end - p));
+          const char* hit = find_quote(p, end, lf);
+          any_lf |= lf;
           if (hit == nullptr) {
             fail_row("unterminated quoted field (a '\"' opens a field that never closes); close the quote or "
                      "double the quotes inside the field");
             stop = true;
             break;
           }
-          const char* q = static_cast<const char*>(hit);
+          const char* q = hit;
           if (q + 1 < end && q[1] == '"') {
             escaped = true;
             p = q + 2;
@@ -814,7 +858,7 @@ void parse_chunk(const ParseSetup& setup, const char* start, const char* limit, 
           break;
         }
         if (stop) break;
-        for (const char* k = fb; k < fe; ++k) row_newlines += (*k == '\n');
+        if (any_lf) row_newlines += count_newlines(fb, fe, end);
         while (p < end && *p == ' ') ++p;
         if (p < end && *p != delim && *p != '\n' && *p != '\r') {
           fail_row("text after a closing quote; quote the whole field and double any quote inside it");
@@ -1118,7 +1162,7 @@ class Reader {
 
   void choose_modes(const char* data, const char* end, const std::vector<std::string>& names, ParseSetup& setup,
                     std::vector<detail::ColumnEvidence>& evidence) {
-    constexpr std::size_t kSampleRows = 5000;
+    constexpr std::size_t kSampleRows = 2000;
     struct Stats {
       std::size_t present = 0, numeric = 0, leading_zero = 0, dates = 0, quoted = 0;
       bool has_time = false;
@@ -1154,7 +1198,8 @@ class Reader {
           ++s.dates;
           s.has_time |= has_time;
         }
-        if (s.distinct.size() <= 64) s.distinct.emplace(trim(text));
+        // Distinct values matter only for quoted numbers (are they category codes?).
+        if (np == NumberParse::Ok && fields[c].quoted && s.distinct.size() <= 32) s.distinct.emplace(trim(text));
       }
     }
     setup.modes.assign(ncols_, Mode::Numeric);

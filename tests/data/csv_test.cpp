@@ -89,7 +89,7 @@ TEST(Csv, SkipsBlankLinesButASingleColumnKeepsThemAsMissing) {
 }
 
 TEST(Csv, NumbersThatTurnOutToBeTextAreReparsed) {
-  // The sample (first 5000 rows) sees only numbers; a later row holds text.
+  // The sample (first 2000 rows) sees only numbers; a later row holds text.
   std::string text = "code,v\n";
   for (int i = 0; i < 8000; ++i) text += std::to_string(i % 50) + "," + std::to_string(i) + "\n";
   text += "A7,1\n";
