@@ -669,6 +669,7 @@ struct ParseSetup {
   std::vector<bool> forced;  // a parse failure is an error rather than a fallback
   const NaTokens* na = nullptr;
   std::size_t ncols = 0;
+  bool reference = false;  // the scalar parser only (tests compare the two)
 };
 
 // Parses rows that start in [start, limit) (the last row may run past limit).
@@ -691,31 +692,34 @@ inline std::uint64_t load_short(const char* p, std::size_t n) noexcept {
 // typed conversion are fused: each field goes to its column as soon as it is delimited.
 void parse_chunk(const ParseSetup& setup, const char* start, const char* limit, Chunk& chunk,
                  std::size_t reserve_rows) {
-  // Reset, keeping the buffers' memory: chunks are recycled, so their pages are faulted in once.
-  chunk.start = start;
-  chunk.end = nullptr;
-  chunk.newlines = chunk.rows = 0;
-  chunk.crlf = false;
-  chunk.error.reset();
   const std::size_t ncols = setup.ncols;
-  chunk.columns.resize(ncols);
-  for (auto& col : chunk.columns) {
-    col.values.clear();
-    col.codes.clear();
-    if (col.dict.size() > 0) col.dict.clear();
-    col.failed = col.has_time = false;
-    col.fail_line = 0;
-    col.fail_value.clear();
-    col.date_cache = DateCache{};
-  }
-  std::vector<ShortStringCache> caches;
+  std::vector<ShortStringCache> caches(ncols);
+  // Reset, keeping the buffers' memory: chunks are recycled, so their pages are faulted in once.
+  const auto reset = [&] {
+    chunk.start = start;
+    chunk.end = nullptr;
+    chunk.newlines = chunk.rows = 0;
+    chunk.crlf = false;
+    chunk.error.reset();
+    chunk.columns.resize(ncols);
+    for (auto& col : chunk.columns) {
+      col.values.clear();
+      col.codes.clear();
+      if (col.dict.size() > 0) col.dict.clear();
+      col.failed = col.has_time = false;
+      col.fail_line = 0;
+      col.fail_value.clear();
+      col.date_cache = DateCache{};
+    }
+    for (auto& cache : caches) cache = ShortStringCache{};
+  };
+  reset();
   for (std::size_t c = 0; c < ncols; ++c) {
     if (setup.modes[c] == Mode::Numeric || setup.modes[c] == Mode::Datetime)
       chunk.columns[c].values.reserve(reserve_rows);
     else if (setup.modes[c] == Mode::String)
       chunk.columns[c].codes.reserve(reserve_rows);
   }
-  caches.resize(ncols);
   const RowScanner scanner(setup.data_end, setup.delim);
   const char* const end = setup.data_end;
   const char delim = setup.delim;
@@ -814,6 +818,154 @@ void parse_chunk(const ParseSetup& setup, const char* start, const char* limit, 
     }
     return true;
   };
+
+
+#if defined(__SSE2__)
+  // Fast path: a structural index per 64-byte block (simdcsv-style). Quote bits give, through a
+  // prefix XOR, which bytes lie inside quotes; separators and line ends outside quotes delimit
+  // the fields. Well-formed input only: anything unusual (a quote that neither opens a field nor
+  // escapes one, a ragged row, text after a closing quote, an unterminated quote, a field that
+  // put() refuses) returns false, and the scalar parser below redoes the chunk, so that errors
+  // and odd files are handled by one piece of code with its exact messages.
+  const auto simd_scan = [&]() -> bool {
+    if (start >= limit || start >= end) {
+      chunk.end = start;
+      return true;
+    }
+    const auto mask64 = [](const char* src, char ch) -> std::uint64_t {
+      const __m128i v = _mm_set1_epi8(ch);
+      std::uint64_t m = 0;
+      for (int k = 0; k < 4; ++k) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 16 * k));
+        m |= static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, v)))) << (16 * k);
+      }
+      return m;
+    };
+    const auto popcount = [](std::uint64_t x) {
+      std::size_t n = 0;
+      for (; x != 0; x &= x - 1) ++n;
+      return n;
+    };
+    const char* field = start;  // start of the current field
+    std::size_t c = 0;          // fields of the current row emitted so far
+    bool row_open = false;      // the current row has a separator already
+    const char* skip_lf = nullptr;  // the LF of a CRLF, already handled with its CR
+    std::uint64_t inside = 0;       // all ones when the previous block ended inside quotes
+    bool prev_quote = false, prev_structural = true;
+    std::size_t quoted_lf = 0;  // line feeds inside quotes in the current row
+    bool escape_seen = false;   // an escape pair ("") in this block or since the field began
+    alignas(16) char pad[64];
+
+    // A field [fb, fe): quoted fields keep what is between their quotes (closing quote possibly
+    // followed by spaces). false: leave it to the scalar parser.
+    const auto emit = [&](const char* fb, const char* fe) __attribute__((always_inline)) -> bool {
+      if (c >= ncols) return false;
+      if (fb < fe && *fb == '"') {
+        const char* e = fe;
+        if (e[-1] != '"' || e - fb < 2) {  // spaces after the closing quote, or not closed here
+          while (e > fb + 1 && e[-1] == ' ') --e;
+          if (e - fb < 2 || e[-1] != '"') return false;
+        }
+        const char* ib = fb + 1;
+        const char* ie = e - 1;
+        // Doubled quotes inside: only when an escape pair was seen since the field began.
+        const bool escaped = escape_seen && ie > ib && std::memchr(ib, '"', static_cast<std::size_t>(ie - ib)) != nullptr;
+        if (!put(c, ib, ie, true, escaped)) return false;
+      } else if (!put(c, fb, fe, false, false)) {
+        return false;
+      }
+      ++c;
+      return true;
+    };
+
+    for (const char* b = start; b < end; b += 64) {
+      const auto avail = static_cast<std::size_t>(std::min<std::ptrdiff_t>(64, end - b));
+      const char* src = b;
+      if (avail < 64) {
+        std::memcpy(pad, b, avail);
+        std::memset(pad + avail, 0, 64 - avail);
+        src = pad;
+      }
+      const std::uint64_t valid = avail == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << avail) - 1;
+      const std::uint64_t q = mask64(src, '"') & valid;
+      const std::uint64_t lf = mask64(src, '\n') & valid;
+      const std::uint64_t cr = mask64(src, '\r') & valid;
+      std::uint64_t x = q;
+      x ^= x << 1, x ^= x << 2, x ^= x << 4, x ^= x << 8, x ^= x << 16, x ^= x << 32;
+      const std::uint64_t inq = x ^ inside;
+      std::uint64_t structural = (mask64(src, delim) | lf | cr) & ~inq & valid;
+      const std::uint64_t field_starts = (structural << 1) | (prev_structural ? 1u : 0u);
+      const std::uint64_t escapes = (q << 1) | (prev_quote ? 1u : 0u);
+      if ((q & inq & ~field_starts & ~escapes) != 0) return false;  // a stray quote
+      // Conservative: any escape pair in this block marks every field ending here as possibly
+      // escaped (then memchr decides); it is cleared after the first field of the next block.
+      const bool block_escapes = (q & inq & escapes) != 0;
+      escape_seen |= block_escapes;
+      inside = (inq >> 63) != 0 ? ~std::uint64_t{0} : 0;
+      prev_quote = (q >> 63) != 0;
+      prev_structural = (structural >> 63) != 0;
+      std::uint64_t qlf = lf & inq;
+      while (structural != 0) {
+        const int pos = __builtin_ctzll(structural);
+        structural &= structural - 1;
+        const char* s = b + pos;
+        const char ch = src[pos];
+        if (s == skip_lf) continue;
+        if (ch == delim) {
+          if (!emit(field, s)) return false;
+          escape_seen = block_escapes;
+          field = s + 1;
+          row_open = true;
+          continue;
+        }
+        // A line end (CR, LF or CRLF).
+        const char* next = s + 1;
+        if (ch == '\r' && next < end && *next == '\n') {
+          skip_lf = next;
+          ++next;
+          chunk.crlf = true;
+        }
+        const std::uint64_t below = pos == 0 ? 0 : (~std::uint64_t{0} >> (64 - pos));
+        if ((qlf & below) != 0) {
+          quoted_lf += popcount(qlf & below);
+          qlf &= ~below;
+        }
+        if (!row_open && s == field && quoted_lf == 0) {  // a blank line
+          if (ncols == 1 && s < setup.trailing_blank) {
+            if (!emit(s, s)) return false;
+            ++chunk.rows;
+            c = 0;
+          }
+        } else {
+          if (!emit(field, s) || c != ncols) return false;
+          ++chunk.rows;
+        }
+        chunk.newlines += 1 + quoted_lf;
+        quoted_lf = 0;
+        escape_seen = block_escapes;
+        c = 0;
+        row_open = false;
+        field = next;
+        if (field >= limit) {
+          chunk.end = field;
+          return true;
+        }
+      }
+      if (qlf != 0) quoted_lf += popcount(qlf);
+    }
+    // The end of the data without a final line end.
+    if (inside != 0) return false;  // unterminated quote
+    if (field < end || row_open) {
+      if (!emit(field, end) || c != ncols) return false;
+      ++chunk.rows;
+      chunk.newlines += quoted_lf;
+    }
+    chunk.end = end;
+    return true;
+  };
+  if (!setup.reference && simd_scan()) return;
+  reset();
+#endif
 
   const char* p = start;
   while (p < limit && p < end) {
@@ -1046,6 +1198,7 @@ class Reader {
     setup.delim = delim_;
     setup.na = &na_;
     setup.ncols = ncols_;
+    setup.reference = options_.reference_parser;
     std::vector<detail::ColumnEvidence> evidence(ncols_);
     choose_modes(data, end, names, setup, evidence);
 

@@ -36,6 +36,7 @@ struct CsvOptions {
   std::map<std::string, ColumnType> column_types;        // user overrides, by column name
   const CancelToken* cancel = nullptr;                   // polled between blocks
   std::size_t chunk_bytes = 0;                           // parallel block size; 0: 4 MiB (tests use tiny ones)
+  bool reference_parser = false;                         // tests: the plain scalar parser, to compare with
 };
 
 // What the reader found out about the file besides its contents (shown by `inspect`).
