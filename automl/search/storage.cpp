@@ -1,0 +1,73 @@
+#include "automl/search/storage.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace glasswing::search {
+
+std::int64_t Storage::get_trial_id_from_study_id_trial_number(std::int64_t study_id, std::int64_t number) {
+  for (const auto& t : get_all_trials(study_id)) {
+    if (t.number == number) return t.trial_id;
+  }
+  throw Error(ErrorKind::Storage, "no trial number " + std::to_string(number) + " in study id " +
+                                      std::to_string(study_id) + "; list the trials to see valid numbers");
+}
+
+std::int64_t Storage::get_n_trials(std::int64_t study_id, const std::optional<std::vector<TrialState>>& states) {
+  return static_cast<std::int64_t>(get_all_trials(study_id, states).size());
+}
+
+FrozenTrial Storage::get_best_trial(std::int64_t study_id) {
+  const auto info = get_study(study_id);
+  if (info.directions.size() != 1) {
+    throw Error(ErrorKind::Usage, "study '" + info.name + "' has several objectives; a single best trial is undefined");
+  }
+  const bool maximize = info.directions[0] == StudyDirection::Maximize;
+  const auto trials = get_all_trials(study_id, std::vector<TrialState>{TrialState::Complete});
+  const FrozenTrial* best = nullptr;
+  for (const auto& t : trials) {
+    if (!t.values || t.values->empty()) continue;
+    if (!best || (maximize ? t.values->front() > best->values->front() : t.values->front() < best->values->front())) {
+      best = &t;
+    }
+  }
+  if (!best) throw Error(ErrorKind::Usage, "study '" + info.name + "' has no COMPLETE trial yet");
+  return *best;
+}
+
+namespace detail {
+void check_trial_is_updatable(std::int64_t trial_number, TrialState state) {
+  if (is_finished(state)) {
+    throw UpdateFinishedTrialError("trial " + std::to_string(trial_number) + " is already finished (" +
+                                   std::string(to_string(state)) + "); finished trials cannot be changed");
+  }
+}
+
+void check_values(const std::vector<double>& values) {
+  for (double v : values) {
+    if (std::isnan(v)) {
+      throw Error(ErrorKind::Usage, "objective value is NaN; report the trial as FAIL instead");
+    }
+  }
+}
+void check_template(const FrozenTrial& templ) {
+  if (templ.values) check_values(*templ.values);
+  for (const auto& [name, value] : templ.params) {
+    if (!templ.distributions.count(name)) {
+      throw Error(ErrorKind::Usage, "trial template: parameter '" + name + "' has no distribution");
+    }
+  }
+  for (const auto& [name, dist] : templ.distributions) {
+    const auto it = templ.params.find(name);
+    if (it == templ.params.end()) {
+      throw Error(ErrorKind::Usage, "trial template: distribution '" + name + "' has no parameter value");
+    }
+    if (!contains(dist, to_internal(dist, it->second))) {
+      throw Error(ErrorKind::Usage, "trial template: parameter '" + name + "' = " + dump_python_json(it->second) +
+                                        " lies outside " + distribution_to_json(dist));
+    }
+  }
+}
+}  // namespace detail
+
+}  // namespace glasswing::search

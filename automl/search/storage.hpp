@@ -1,0 +1,93 @@
+#pragma once
+// The storage of studies and trials: one interface, several implementations (in-memory, SQLite in
+// Optuna's exact schema). The operations and their semantics follow Optuna's BaseStorage.
+//
+// Contract, for every implementation:
+// - Thread safety: every method may be called from any thread at any time.
+// - Ids: study and trial ids are assigned by the storage; trial ids strictly increase.
+//   A trial's `number` is 0-based and dense within its study, assigned atomically with its
+//   creation (no duplicates, nothing lost, also across processes for SQLite).
+// - Finished trials (COMPLETE, PRUNED, FAIL) never change: any update throws
+//   UpdateFinishedTrialError and leaves the trial untouched.
+// - Snapshots: get_trial / get_all_trials return copies (FrozenTrial) that never change.
+// - Errors: glasswing::Error; ErrorKind::Storage for store problems (unknown id, duplicate study
+//   name, I/O), ErrorKind::Usage for misuse (incompatible distribution, NaN objective value).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "automl/common/error.hpp"
+#include "automl/search/trial.hpp"
+
+namespace glasswing::search {
+
+// Thrown when a finished trial would be modified (Optuna's UpdateFinishedTrialError).
+class UpdateFinishedTrialError : public Error {
+ public:
+  explicit UpdateFinishedTrialError(const std::string& message) : Error(ErrorKind::Usage, message) {}
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // ---- studies
+  // Creates a study with one direction per objective. Throws Storage if the name exists.
+  virtual std::int64_t create_new_study(const std::vector<StudyDirection>& directions, const std::string& name) = 0;
+  // Deletes the study and everything that belongs to it.
+  virtual void delete_study(std::int64_t study_id) = 0;
+  virtual void set_study_user_attr(std::int64_t study_id, const std::string& key, const Json& value) = 0;
+  virtual void set_study_system_attr(std::int64_t study_id, const std::string& key, const Json& value) = 0;
+  // Throws Storage naming the study when it does not exist.
+  virtual std::int64_t get_study_id_from_name(const std::string& name) = 0;
+  virtual StudyInfo get_study(std::int64_t study_id) = 0;
+  virtual std::vector<StudyInfo> get_all_studies() = 0;
+
+  // ---- trials
+  // Creates a RUNNING trial (start = now), or a copy of `templ` (state, values, params, attrs,
+  // intermediate values and datetimes; its id and number are ignored; see
+  // detail::check_template for what is refused). Returns the trial id.
+  virtual std::int64_t create_new_trial(std::int64_t study_id, const FrozenTrial* templ = nullptr) = 0;
+  // Sets a param by its internal value. Throws Usage if the distribution is incompatible with
+  // the first one stored under that name in the study, or the value lies outside it.
+  virtual void set_trial_param(std::int64_t trial_id, const std::string& name, double internal_value,
+                               const Distribution& distribution) = 0;
+  // Moves the trial to `state` and stores `values` (if given; none may be NaN).
+  // Setting RUNNING succeeds only from WAITING and returns false otherwise (popping an
+  // enqueued trial). Finished states set datetime_complete; RUNNING sets datetime_start.
+  virtual bool set_trial_state_values(std::int64_t trial_id, TrialState state,
+                                      const std::optional<std::vector<double>>& values = std::nullopt) = 0;
+  // Reports an intermediate value (NaN and +-inf allowed); a step reported twice is overwritten.
+  virtual void set_trial_intermediate_value(std::int64_t trial_id, std::int64_t step, double value) = 0;
+  virtual void set_trial_user_attr(std::int64_t trial_id, const std::string& key, const Json& value) = 0;
+  virtual void set_trial_system_attr(std::int64_t trial_id, const std::string& key, const Json& value) = 0;
+
+  virtual FrozenTrial get_trial(std::int64_t trial_id) = 0;
+  // All trials of the study ordered by number, optionally only those in `states`.
+  virtual std::vector<FrozenTrial> get_all_trials(std::int64_t study_id,
+                                                  const std::optional<std::vector<TrialState>>& states = std::nullopt) = 0;
+
+  // ---- derived (implemented on top of the above; implementations may override)
+  virtual std::int64_t get_trial_id_from_study_id_trial_number(std::int64_t study_id, std::int64_t number);
+  virtual std::int64_t get_n_trials(std::int64_t study_id,
+                                    const std::optional<std::vector<TrialState>>& states = std::nullopt);
+  // Best COMPLETE trial of a single-objective study (+-inf ordered as numbers, unlike Optuna
+  // 3.1 on SQLite). Throws Usage when there is none or the study has several objectives.
+  virtual FrozenTrial get_best_trial(std::int64_t study_id);
+};
+
+// Helpers shared by the implementations.
+namespace detail {
+// Throws UpdateFinishedTrialError when `state` is finished.
+void check_trial_is_updatable(std::int64_t trial_number, TrialState state);
+// Throws Usage when any value is NaN.
+void check_values(const std::vector<double>& values);
+// Validates a create_new_trial template (Usage errors): no NaN value; params and distributions
+// name the same parameters; every value is representable in and contained by its distribution.
+void check_template(const FrozenTrial& templ);
+}  // namespace detail
+
+}  // namespace glasswing::search
