@@ -32,6 +32,14 @@ std::vector<std::size_t> complement(const std::vector<std::size_t>& valid, std::
   return out;
 }
 
+// The fold that validates on `valid` and trains on every other row.
+Fold fold_from_valid(std::vector<std::size_t> valid, std::size_t rows) {
+  Fold f;
+  f.valid = sorted(std::move(valid));
+  f.train = complement(f.valid, rows);
+  return f;
+}
+
 // Deals the rows of each class, shuffled, round-robin into k buckets; the starting bucket of
 // each class continues where the previous class stopped, so bucket sizes differ by at most one.
 std::vector<std::vector<std::size_t>> stratified_buckets(std::size_t rows, std::size_t k,
@@ -123,12 +131,7 @@ std::vector<Fold> make_folds(const ValidationPlan& plan, std::size_t rows, const
       if (k < 2 || k > rows) throw Error(ErrorKind::BadInput, "cannot make " + std::to_string(k) + " folds of " + std::to_string(rows) + " rows");
       const auto classes = plan.kind == ValidationKind::StratifiedKFold ? in.classes : std::span<const std::int32_t>{};
       auto buckets = stratified_buckets(rows, k, classes, rng);
-      for (auto& b : buckets) {
-        Fold f;
-        f.valid = sorted(std::move(b));
-        f.train = complement(f.valid, rows);
-        folds.push_back(std::move(f));
-      }
+      for (auto& b : buckets) folds.push_back(fold_from_valid(std::move(b), rows));
       break;
     }
     case ValidationKind::Holdout: {
@@ -146,9 +149,7 @@ std::vector<Fold> make_folds(const ValidationPlan& plan, std::size_t rows, const
         f.valid.insert(f.valid.end(), members.begin(), members.begin() + static_cast<std::ptrdiff_t>(take));
       }
       if (f.valid.empty()) throw Error(ErrorKind::BadInput, "the holdout would be empty; use more rows or a larger fraction");
-      f.valid = sorted(std::move(f.valid));
-      f.train = complement(f.valid, rows);
-      folds.push_back(std::move(f));
+      folds.push_back(fold_from_valid(std::move(f.valid), rows));
       break;
     }
     case ValidationKind::GroupKFold: {
@@ -169,12 +170,7 @@ std::vector<Fold> make_folds(const ValidationPlan& plan, std::size_t rows, const
         auto smallest = std::min_element(buckets.begin(), buckets.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
         smallest->insert(smallest->end(), g->begin(), g->end());
       }
-      for (auto& b : buckets) {
-        Fold f;
-        f.valid = sorted(std::move(b));
-        f.train = complement(f.valid, rows);
-        folds.push_back(std::move(f));
-      }
+      for (auto& b : buckets) folds.push_back(fold_from_valid(std::move(b), rows));
       break;
     }
     case ValidationKind::TimeOrdered: {
