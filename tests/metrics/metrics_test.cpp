@@ -53,6 +53,9 @@ struct Case {
   std::string file, target, task;
 };
 
+// Readable test parameters in CTest's names and failure messages.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.file << ":" << c.target << " (" << c.task << ")"; }
+
 }  // namespace
 
 class MetricsVsSklearn : public ::testing::TestWithParam<Case> {};
