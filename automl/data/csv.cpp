@@ -732,11 +732,16 @@ void parse_chunk(const ParseSetup& setup, const char* start, const char* limit, 
   };
 
   // Converts one field into its column. Returns false when the chunk must stop (an error).
+  // Raw pointers: the vectors do not change size while the chunk is parsed, and plain pointers
+  // let the compiler keep them in registers.
+  const Mode* const modes = setup.modes.data();
+  ChunkColumn* const columns = chunk.columns.data();
+  ShortStringCache* const cache_of = caches.data();
   const auto put = [&](std::size_t c, const char* fb, const char* fe, bool quoted, bool escaped)
                        __attribute__((always_inline)) -> bool {
-    const Mode mode = setup.modes[c];
+    const Mode mode = modes[c];
     if (mode == Mode::Skip) return true;
-    ChunkColumn& col = chunk.columns[c];
+    ChunkColumn& col = columns[c];
     if (mode == Mode::Numeric && !quoted && fe > fb && fe - fb < 16) {
       // Fast path: a plain integer without spaces.
       const char* q = fb;
@@ -769,7 +774,7 @@ void parse_chunk(const ParseSetup& setup, const char* start, const char* limit, 
           w = load_short(t.data(), t.size());
         }
         const auto slot = static_cast<std::size_t>(((w * 0x9E3779B97F4A7C15ull) >> 56) ^ t.size()) & 255u;
-        ShortStringCache& cache = caches[c];
+        ShortStringCache& cache = cache_of[c];
         if (cache.code[slot] >= 0 && cache.word[slot] == w && cache.length[slot] == t.size()) {
           col.codes.push_back(cache.code[slot]);
           return true;

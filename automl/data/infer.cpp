@@ -48,8 +48,6 @@ void infer_column_type(Column& column, const ColumnEvidence& ev) {
     column.set_type(*ev.forced, "set by the user");
     return;
   }
-  const std::size_t n = column.size() - column.missing_count();
-
   if (column.is_numeric()) {
     const auto values = column.values();
     if (ev.datetime) {
@@ -59,20 +57,21 @@ void infer_column_type(Column& column, const ColumnEvidence& ev) {
         column.set_type(ColumnType::Date, "ISO 8601 dates without a time of day");
       return;
     }
+    // One pass: present values, whole or not, and their range.
+    bool integral = true;
+    double lo = INFINITY, hi = -INFINITY;
+    std::size_t n = 0;
+    for (const double v : values) {
+      if (std::isnan(v)) continue;
+      ++n;
+      if (integral && (std::fabs(v) > 9007199254740992.0 || v != static_cast<double>(static_cast<long long>(v))))
+        integral = false;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
     if (n == 0) {
       column.set_type(ColumnType::Float, "every value is missing");
       return;
-    }
-    bool integral = true;
-    double lo = INFINITY, hi = -INFINITY;
-    for (const double v : values) {
-      if (std::isnan(v)) continue;
-      if (std::fabs(v) > 9007199254740992.0 || v != static_cast<double>(static_cast<long long>(v))) {
-        integral = false;
-        break;
-      }
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
     }
     if (!integral) {
       column.set_type(ColumnType::Float, "numbers with a fractional part");
@@ -106,8 +105,12 @@ void infer_column_type(Column& column, const ColumnEvidence& ev) {
   const auto& cats = column.categories();
   // Distinct values actually used (categories can include values of rows later dropped).
   std::vector<std::size_t> counts(cats.size(), 0);
+  std::size_t n = 0;  // present values
   for (const auto code : column.codes())
-    if (code >= 0) ++counts[static_cast<std::size_t>(code)];
+    if (code >= 0) {
+      ++counts[static_cast<std::size_t>(code)];
+      ++n;
+    }
   std::vector<std::size_t> used;
   for (std::size_t i = 0; i < counts.size(); ++i)
     if (counts[i] > 0) used.push_back(i);
