@@ -107,7 +107,7 @@ class Source {
 
 inline bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
 
-inline std::string_view trim(std::string_view s) noexcept {
+__attribute__((always_inline)) inline std::string_view trim(std::string_view s) noexcept {
   if (s.empty() || (!is_space(s.front()) && !is_space(s.back()))) return s;
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
@@ -184,6 +184,8 @@ inline bool two_digits(const char* p, unsigned& out) noexcept {
 // logs) skip the calendar arithmetic.
 struct DateCache {
   char key[10] = {};
+  std::uint64_t key8 = 0;  // key as words, for the fast path
+  std::uint16_t key2 = 0;
   double seconds = 0.0;
   bool valid = false;
 };
@@ -191,9 +193,15 @@ struct DateCache {
 // ISO 8601: YYYY-MM-DD or YYYY/MM/DD, optionally followed by ' ' or 'T' and HH:MM[:SS[.frac]],
 // optionally 'Z'. Returns seconds since the epoch (UTC); has_time tells whether a time of day
 // other than midnight was given.
-bool parse_datetime(std::string_view s, double& out, bool& has_time, DateCache* cache = nullptr) noexcept {
-  // Fast path: "YYYY-MM-DD HH:MM:SS" on a day already seen.
-  if (cache != nullptr && cache->valid && s.size() == 19 && std::memcmp(cache->key, s.data(), 10) == 0 &&
+inline bool parse_datetime(std::string_view s, double& out, bool& has_time, DateCache* cache = nullptr) noexcept {
+  // Fast path: "YYYY-MM-DD HH:MM:SS" on a day already seen (the day compared as 8 + 2 bytes).
+  std::uint64_t day8 = 0;
+  std::uint16_t day2 = 0;
+  if (s.size() == 19) {
+    std::memcpy(&day8, s.data(), 8);
+    std::memcpy(&day2, s.data() + 8, 2);
+  }
+  if (cache != nullptr && cache->valid && s.size() == 19 && day8 == cache->key8 && day2 == cache->key2 &&
       (s[10] == ' ' || s[10] == 'T') && s[13] == ':' && s[16] == ':') {
     unsigned hh = 0, mm = 0, ss = 0;
     if (two_digits(s.data() + 11, hh) && two_digits(s.data() + 14, mm) && two_digits(s.data() + 17, ss) && hh < 24 &&
@@ -223,6 +231,8 @@ bool parse_datetime(std::string_view s, double& out, bool& has_time, DateCache* 
     seconds = static_cast<double>(days_from_civil(year, mo, d)) * 86400.0;
     if (cache != nullptr) {
       std::memcpy(cache->key, p, 10);
+      std::memcpy(&cache->key8, p, 8);
+      std::memcpy(&cache->key2, p + 8, 2);
       cache->seconds = seconds;
       cache->valid = true;
     }
