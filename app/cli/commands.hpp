@@ -13,5 +13,8 @@ using Action = std::function<int()>;
 
 void add_inspect_command(CLI::App& app, Action& action);
 void add_study_command(CLI::App& app, Action& action);
+void add_search_command(CLI::App& app, Action& action);
+void add_run_command(CLI::App& app, Action& action);
+void add_predict_command(CLI::App& app, Action& action);
 
 }  // namespace glasswing::cli

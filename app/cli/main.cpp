@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   glasswing::cli::Action action;
   glasswing::cli::add_inspect_command(app, action);
   glasswing::cli::add_study_command(app, action);
+  glasswing::cli::add_search_command(app, action);
+  glasswing::cli::add_run_command(app, action);
+  glasswing::cli::add_predict_command(app, action);
 
   try {
     app.parse(argc, argv);

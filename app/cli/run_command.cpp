@@ -1,0 +1,114 @@
+// glasswing run --data TRAIN.csv --target COL [...]: search, refit, export (automl/engine/run.hpp).
+
+#include <csignal>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "app/cli/commands.hpp"
+#include "automl/common/cancel.hpp"
+#include "automl/common/error.hpp"
+#include "automl/engine/run.hpp"
+
+namespace glasswing::cli {
+
+namespace {
+
+struct RunOptions {
+  engine::RunSettings s;
+  std::string models;
+  std::string out;
+  std::string data, test;
+  double time_budget = 0;
+  int max_trials = 0;
+  int cv = 0;
+};
+
+// Ctrl-C stops the search cleanly: finished trials make the result.
+CancelToken g_interrupt;
+extern "C" void on_sigint(int) { g_interrupt.cancel(); }
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(' ');
+    const auto e = item.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", v);
+  return buf;
+}
+
+int run_main(RunOptions& o, const CLI::App& cmd) {
+  engine::RunSettings& s = o.s;
+  s.data = o.data;
+  if (!o.test.empty()) s.test = o.test;
+  if (cmd.count("--time-budget") > 0) s.time_budget_s = o.time_budget;
+  if (cmd.count("--max-trials") > 0) s.max_trials = o.max_trials;
+  if (cmd.count("--cv") > 0) s.cv = o.cv;
+  s.models = split_list(o.models);
+  s.out = o.out;
+  std::signal(SIGINT, on_sigint);
+
+  auto on_trial = [](const engine::TrialEvent& e) {
+    char line[256];
+    if (e.state == "COMPLETE")
+      std::snprintf(line, sizeof line, "trial %3lld  %-9s %s ± %s   best %s (trial %lld)  %6.1f s",
+                    static_cast<long long>(e.number), e.family.c_str(), fmt(e.value).c_str(), fmt(e.sd).c_str(),
+                    fmt(e.best_value).c_str(), static_cast<long long>(e.best_number), e.elapsed_s);
+    else
+      std::snprintf(line, sizeof line, "trial %3lld  %-9s %s: %.150s", static_cast<long long>(e.number), e.family.c_str(),
+                    e.state.c_str(), e.fail_reason.c_str());
+    std::cout << line << std::endl;
+  };
+  const engine::RunResult r = engine::run(s, on_trial, &g_interrupt);
+  std::signal(SIGINT, SIG_DFL);
+
+  for (const auto& i : r.issues) std::cerr << "note: " << i.source << ": " << i.message << '\n';
+  const auto& best = r.leaderboard.front();
+  std::cout << "\n" << r.task << " task, metric " << r.metric << " (" << (r.maximize ? "higher" : "lower")
+            << " is better); trials: " << r.trials_complete << " complete, " << r.trials_failed << " failed\n";
+  std::cout << "best: trial " << best.trial << " (" << best.family << ") CV " << fmt(best.cv_mean) << " ± " << fmt(best.cv_sd);
+  if (r.baseline_cv) std::cout << "; constant baseline CV " << fmt(*r.baseline_cv);
+  std::cout << '\n';
+  if (r.test_score) std::cout << "test " << r.metric << ": " << fmt(*r.test_score) << '\n';
+  std::cout << "device: " << r.device << "; " << fmt(r.seconds) << " s\n";
+  std::cout << "run directory: " << r.run_dir.string() << " (model/, leaderboard.csv, leaderboard.json, run.json"
+            << (s.storage.empty() ? ", search.db" : "") << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, Action& action) {
+  auto o = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Search models for a target, refit the best, export a bundle");
+  cmd->add_option("--data", o->data, "training data (CSV)")->required();
+  cmd->add_option("--target", o->s.target, "the column to predict")->required();
+  cmd->add_option("--test", o->test, "a test file, scored once at the end (never used for selection)");
+  cmd->add_option("--task", o->s.task, "auto|binary|multiclass|regression")
+      ->check(CLI::IsMember({"auto", "binary", "multiclass", "regression"}));
+  cmd->add_option("--metric", o->s.metric, "auto|roc_auc|log_loss|accuracy|balanced_accuracy|f1|rmse|mae|r2");
+  cmd->add_option("--time-budget", o->time_budget, "seconds for the search (the final refit comes after)");
+  cmd->add_option("--max-trials", o->max_trials, "trials in all (default 30 when no time budget is given)");
+  cmd->add_option("--cv", o->cv, "cross-validation folds (default: chosen from the data size)");
+  cmd->add_option("--seed", o->s.seed, "random seed (default 0)");
+  cmd->add_option("--jobs", o->s.jobs, "threads per fit (0: all cores)");
+  cmd->add_option("--models", o->models, "comma-separated families: constant, xgboost, mlp, linear (default: all)");
+  cmd->add_option("--device", o->s.device, "auto|cpu|cuda");
+  cmd->add_option("--storage", o->s.storage, "search store URL (default sqlite RUN_DIR/search.db)");
+  cmd->add_option("--search", o->s.search_name, "search name in the store (default glasswing-run)");
+  cmd->add_option("--out", o->out, "run directory (default ./glasswing-run)");
+  cmd->add_flag("--resume", o->s.resume, "continue the stored search (no finished trial is repeated)");
+  cmd->callback([o, cmd, &action] { action = [o, cmd] { return run_main(*o, *cmd); }; });
+}
+
+}  // namespace glasswing::cli

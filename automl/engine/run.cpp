@@ -1,0 +1,901 @@
+#include "automl/engine/run.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "automl/common/error.hpp"
+#include "automl/data/csv.hpp"
+#include "automl/data/profile.hpp"
+#include "automl/engine/bundle.hpp"
+#include "automl/engine/validation.hpp"
+#include "automl/features/pipeline.hpp"
+#include "automl/metrics/metrics.hpp"
+#include "automl/search/storage_registry.hpp"
+#include "automl/search/study.hpp"
+#include "backend/registry.hpp"
+#include "glasswing/common/version.hpp"
+
+namespace glasswing::engine {
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+using search::Json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kDefaultSearchName = "glasswing-run";
+constexpr int kDefaultMaxTrials = 30;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+// ---- The prepared training data ------------------------------------------------------------
+
+struct Prepared {
+  data::Table table;
+  std::string target;
+  std::string task;  // binary|multiclass|regression
+  std::vector<std::string> classes;
+  std::vector<std::size_t> rows;   // table rows with a target (the run's row i is table row rows[i])
+  std::vector<float> y;            // per run row: class index or value
+  std::vector<std::int32_t> y_class;
+  std::vector<double> y_value;
+  std::size_t dropped = 0;
+  std::size_t outputs() const { return classes.empty() ? 1 : classes.size(); }
+  bool classification() const { return !classes.empty(); }
+};
+
+features::TargetKind target_kind(const std::string& task) {
+  return task == "binary" ? features::TargetKind::Binary
+         : task == "multiclass" ? features::TargetKind::Multiclass
+                                : features::TargetKind::Regression;
+}
+backend::Task backend_task(const std::string& task) {
+  return task == "binary" ? backend::Task::Binary : task == "multiclass" ? backend::Task::Multiclass : backend::Task::Regression;
+}
+metrics::TaskKind metric_task(const std::string& task) {
+  return task == "binary" ? metrics::TaskKind::Binary
+         : task == "multiclass" ? metrics::TaskKind::Multiclass
+                                : metrics::TaskKind::Regression;
+}
+
+Prepared prepare(data::Table table, const std::string& target, const std::string& task_setting, IssueLog& issues) {
+  Prepared p;
+  const data::TargetSummary summary = data::analyze_target(table, target);
+  const data::Column& col = *table.find(target);
+  std::string task = task_setting == "auto" ? std::string(data::to_string(summary.task)) : task_setting;
+  if (task_setting != "auto" && task_setting != "binary" && task_setting != "multiclass" && task_setting != "regression")
+    throw Error(ErrorKind::Usage, "unknown --task '" + task_setting + "'; valid: auto, binary, multiclass, regression");
+  for (std::size_t r = 0; r < table.rows(); ++r)
+    if (!col.is_missing(r)) p.rows.push_back(r);
+  p.dropped = table.rows() - p.rows.size();
+  if (p.dropped > 0)
+    issues.add(Severity::Warning, "target",
+               std::to_string(p.dropped) + " rows have no value in target '" + target + "' and were dropped");
+  if (task == "regression") {
+    if (!col.is_numeric())
+      throw Error(ErrorKind::BadInput, "target '" + target + "' is not numeric, so it cannot be a regression target; use --task auto");
+    for (const std::size_t r : p.rows) {
+      const double v = col.values()[r];
+      if (!std::isfinite(v)) throw Error(ErrorKind::BadInput, "target '" + target + "' has a non-finite value in data row " + std::to_string(r + 1));
+      p.y_value.push_back(v);
+      p.y.push_back(static_cast<float>(v));
+    }
+  } else {
+    std::set<std::string> labels;
+    for (const std::size_t r : p.rows) labels.insert(col.cell_text(r));
+    p.classes.assign(labels.begin(), labels.end());  // byte order, as Python sorts strings
+    if (p.classes.size() < 2)
+      throw Error(ErrorKind::BadInput, "target '" + target + "' has a single class; a model cannot learn a constant");
+    if (task == "binary" && p.classes.size() != 2)
+      throw Error(ErrorKind::Usage, "--task binary but target '" + target + "' has " + std::to_string(p.classes.size()) +
+                                        " classes; use --task multiclass or auto");
+    if (task == "multiclass" && p.classes.size() > 200)
+      throw Error(ErrorKind::BadInput, "target '" + target + "' has " + std::to_string(p.classes.size()) +
+                                           " distinct values, too many classes; use --task regression");
+    if (task == "multiclass" && p.classes.size() == 2) {
+      task = "binary";
+      issues.add(Severity::Warning, "target", "--task multiclass but target '" + target + "' has 2 classes: run as binary");
+    }
+    std::map<std::string, std::int32_t> index;
+    for (const auto& c : p.classes) index.emplace(c, static_cast<std::int32_t>(index.size()));
+    for (const std::size_t r : p.rows) {
+      const std::int32_t k = index[col.cell_text(r)];
+      p.y_class.push_back(k);
+      p.y.push_back(static_cast<float>(k));
+    }
+  }
+  p.task = task;
+  p.target = target;
+  p.table = std::move(table);
+  return p;
+}
+
+// ---- Scoring ----------------------------------------------------------------------------------
+
+// `pred`: positions.size() x outputs.
+double score_rows(const Prepared& p, const std::string& metric, std::span<const std::size_t> positions,
+                  const std::vector<double>& pred) {
+  if (p.classification()) {
+    std::vector<std::int32_t> truth;
+    truth.reserve(positions.size());
+    for (const std::size_t i : positions) truth.push_back(p.y_class[i]);
+    const auto labels = metrics::argmax_labels(pred, p.outputs());
+    return metrics::compute(metric, metrics::Classification{p.outputs(), truth, labels, pred, 1});
+  }
+  std::vector<double> truth;
+  truth.reserve(positions.size());
+  for (const std::size_t i : positions) truth.push_back(p.y_value[i]);
+  return metrics::compute(metric, metrics::Regression{truth, pred});
+}
+
+// ---- Families and their search spaces ---------------------------------------------------------
+
+bool family_scaled(const std::string& family) { return family == "linear" || family == "mlp"; }
+
+features::PipelineOptions pipeline_options(const std::string& family, std::uint64_t seed) {
+  features::PipelineOptions o;
+  o.seed = seed;
+  if (family_scaled(family)) {
+    o.impute = true;
+    o.scale = true;
+  }
+  return o;
+}
+
+// The family's hyperparameters for a trial (a conditional space: names carry the family).
+backend::Params suggest_params(search::Trial& trial, const std::string& family) {
+  backend::Params p;
+  if (family == "xgboost") {
+    p["max_depth"] = static_cast<double>(trial.suggest_int("xgboost.max_depth", 2, 10));
+    p["learning_rate"] = trial.suggest_float("xgboost.learning_rate", 0.01, 0.3, true);
+    p["min_child_weight"] = trial.suggest_float("xgboost.min_child_weight", 0.5, 20.0, true);
+    p["subsample"] = trial.suggest_float("xgboost.subsample", 0.5, 1.0);
+    p["colsample_bytree"] = trial.suggest_float("xgboost.colsample_bytree", 0.4, 1.0);
+    p["reg_lambda"] = trial.suggest_float("xgboost.reg_lambda", 1e-3, 10.0, true);
+    p["n_estimators"] = static_cast<double>(trial.suggest_int("xgboost.n_estimators", 50, 1000, true));
+    p["early_stopping_rounds"] = 30;
+  } else if (family == "linear") {
+    p["l1"] = trial.suggest_float("linear.l1", 1e-6, 1e-1, true);
+    p["l2"] = trial.suggest_float("linear.l2", 1e-6, 1.0, true);
+    p["max_epochs"] = 200;
+    p["early_stopping_rounds"] = 20;
+  } else if (family == "mlp") {
+    p["width"] = static_cast<double>(trial.suggest_int("mlp.width", 32, 256, true));
+    p["depth"] = static_cast<double>(trial.suggest_int("mlp.depth", 1, 3));
+    p["dropout"] = trial.suggest_float("mlp.dropout", 0.0, 0.4);
+    p["learning_rate"] = trial.suggest_float("mlp.learning_rate", 1e-4, 1e-2, true);
+    p["max_epochs"] = static_cast<double>(trial.suggest_int("mlp.max_epochs", 10, 60));
+    p["early_stopping_rounds"] = 8;
+  }
+  return p;
+}
+
+// Strong defaults, one per family (enqueued first); external values of the params above.
+std::map<std::string, Json> default_params(const std::string& family) {
+  std::map<std::string, Json> m{{"model", family}};
+  if (family == "xgboost") {
+    m["xgboost.max_depth"] = 6;
+    m["xgboost.learning_rate"] = 0.05;
+    m["xgboost.min_child_weight"] = 1.0;
+    m["xgboost.subsample"] = 0.8;
+    m["xgboost.colsample_bytree"] = 0.8;
+    m["xgboost.reg_lambda"] = 1.0;
+    m["xgboost.n_estimators"] = 500;
+  } else if (family == "linear") {
+    m["linear.l1"] = 1e-5;
+    m["linear.l2"] = 1e-4;
+  } else if (family == "mlp") {
+    m["mlp.width"] = 128;
+    m["mlp.depth"] = 2;
+    m["mlp.dropout"] = 0.1;
+    m["mlp.learning_rate"] = 3e-3;
+    m["mlp.max_epochs"] = 40;
+  }
+  return m;
+}
+
+// The family params of a finished trial, back as trainer params (no sampling).
+backend::Params params_of(const search::FrozenTrial& t, const std::string& family) {
+  backend::Params p;
+  const std::string prefix = family + ".";
+  for (const auto& [name, value] : t.params)
+    if (name.rfind(prefix, 0) == 0) p[name.substr(prefix.size())] = value.get<double>();
+  if (family == "xgboost") p["early_stopping_rounds"] = 30;
+  if (family == "linear") {
+    p["max_epochs"] = 200;
+    p["early_stopping_rounds"] = 20;
+  }
+  if (family == "mlp") p["early_stopping_rounds"] = 8;
+  return p;
+}
+
+// ---- Fitting one model ------------------------------------------------------------------------
+
+struct FitOutcome {
+  Model model;
+  backend::FitReport report;
+};
+
+FitOutcome fit_model(const Prepared& p, const std::string& family, const backend::Params& params,
+                     const features::FeatureMatrix& x, std::span<const float> y, const features::FeatureMatrix* ex,
+                     std::span<const float> ey, std::uint64_t seed, const backend::DeviceContext& device,
+                     const CancelToken* cancel, IssueLog* issues) {
+  FitOutcome out;
+  out.model.family = family;
+  const auto t0 = Clock::now();
+  if (family == "constant") {
+    const std::size_t k = p.outputs();
+    out.model.constant.assign(k, 0.0);
+    if (p.classification()) {
+      for (const float v : y) out.model.constant[static_cast<std::size_t>(v)] += 1.0;
+      for (auto& c : out.model.constant) c /= static_cast<double>(y.size());
+    } else {
+      double s = 0;
+      for (const float v : y) s += static_cast<double>(v);
+      out.model.constant[0] = s / static_cast<double>(y.size());
+    }
+    out.report.device = "cpu";
+    out.report.seconds = seconds_since(t0);
+    return out;
+  }
+  out.model.trainer = backend::make_trainer(family, params);
+  backend::FitOptions fo;
+  fo.task = backend_task(p.task);
+  fo.num_classes = p.task == "multiclass" ? static_cast<int>(p.outputs()) : 0;
+  fo.seed = seed;
+  fo.device = device;
+  fo.cancel = cancel;
+  fo.issues = issues;
+  const backend::DataView train{{x.values.data(), x.rows, x.cols}, y, {}};
+  backend::DataView eval;
+  if (ex != nullptr) eval = backend::DataView{{ex->values.data(), ex->rows, ex->cols}, ey, {}};
+  out.report = out.model.trainer->fit(train, ex != nullptr ? &eval : nullptr, fo);
+  if (out.report.stop == backend::StopReason::Cancelled)
+    throw Error(ErrorKind::Resource, "stopped by the time budget (or Ctrl-C) during the fit");
+  return out;
+}
+
+// The rounds/epochs to use when refitting on all rows: the folds' mean best round (+1).
+backend::Params refit_params(const std::string& family, backend::Params params, const std::vector<double>& best_rounds) {
+  if (family == "constant" || best_rounds.empty()) return params;
+  double mean = 0;
+  for (const double r : best_rounds) mean += r + 1.0;
+  mean /= static_cast<double>(best_rounds.size());
+  const double rounds = std::max(1.0, std::round(mean));
+  if (family == "xgboost") params["n_estimators"] = rounds;
+  else params["max_epochs"] = rounds;
+  params["early_stopping_rounds"] = 0;
+  return params;
+}
+
+// ---- Per-fold feature matrices (the pipeline is deterministic, so one per fold and kind) ------
+
+struct FoldMatrices {
+  features::FeatureMatrix train, valid;
+  std::vector<float> y_train, y_valid;
+};
+
+class FoldCache {
+ public:
+  FoldCache(const Prepared& p, const std::vector<Fold>& folds, std::uint64_t seed) : p_(p), folds_(folds), seed_(seed) {}
+  const FoldMatrices& get(std::size_t fold, bool scaled) {
+    std::lock_guard lock(mutex_);
+    auto& slot = cache_[{fold, scaled}];
+    if (!slot) {
+      auto fm = std::make_unique<FoldMatrices>();
+      const Fold& f = folds_[fold];
+      std::vector<std::size_t> train_rows, valid_rows;
+      for (const std::size_t i : f.train) {
+        train_rows.push_back(p_.rows[i]);
+        fm->y_train.push_back(p_.y[i]);
+      }
+      for (const std::size_t i : f.valid) {
+        valid_rows.push_back(p_.rows[i]);
+        fm->y_valid.push_back(p_.y[i]);
+      }
+      // Fitted on the fold's training rows only; the validation rows are transformed.
+      const features::Pipeline pipe =
+          features::Pipeline::fit(p_.table, p_.target, train_rows,
+                                  features::TargetView{target_kind(p_.task), p_.outputs(), fm->y_train},
+                                  pipeline_options(scaled ? "linear" : "xgboost", seed_), &fm->train);
+      fm->valid = pipe.transform(p_.table, valid_rows);
+      slot = std::move(fm);
+    }
+    return *slot;
+  }
+
+ private:
+  const Prepared& p_;
+  const std::vector<Fold>& folds_;
+  std::uint64_t seed_;
+  std::mutex mutex_;
+  std::map<std::pair<std::size_t, bool>, std::unique_ptr<FoldMatrices>> cache_;
+};
+
+// ---- Files --------------------------------------------------------------------------------
+
+void write_file_atomic(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) throw Error(ErrorKind::Storage, "cannot write " + path.string() + "; check the permissions and free space");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw Error(ErrorKind::Storage, "cannot write " + path.string() + ": " + ec.message());
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string num(double v) {
+  if (std::isnan(v)) return "";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+std::vector<double> json_doubles(const std::map<std::string, Json>& attrs, const std::string& key) {
+  std::vector<double> v;
+  if (auto it = attrs.find(key); it != attrs.end() && it->second.is_array())
+    for (const auto& x : it->second) v.push_back(x.is_number() ? x.get<double>() : NAN);
+  return v;
+}
+
+double mean_of(const std::vector<double>& v) {
+  if (v.empty()) return 0;
+  return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+double sd_of(const std::vector<double>& v) {
+  if (v.size() < 2) return 0;
+  const double m = mean_of(v);
+  double s = 0;
+  for (const double x : v) s += (x - m) * (x - m);
+  return std::sqrt(s / static_cast<double>(v.size() - 1));
+}
+
+// Runs `until` on a helper thread polling `from` every 50 ms, to forward an outside cancel.
+class CancelForwarder {
+ public:
+  CancelForwarder(const CancelToken* from, CancelToken& to) {
+    if (from == nullptr) return;
+    thread_ = std::thread([this, from, &to] {
+      while (!stop_.load()) {
+        if (from->cancelled()) {
+          to.cancel();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  ~CancelForwarder() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  CancelForwarder(const CancelForwarder&) = delete;
+  CancelForwarder& operator=(const CancelForwarder&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::vector<std::string> family_names() {
+  std::vector<std::string> names{"constant"};
+  for (const auto& n : backend::trainer_names()) names.push_back(n);
+  return names;
+}
+
+std::string sha256_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::BadInput, "cannot read " + path.string() + " to hash it");
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx);
+    throw Error(ErrorKind::Internal, "OpenSSL cannot start a sha256 digest");
+  }
+  std::vector<char> buf(1 << 16);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto n = in.gcount();
+    if (n > 0) EVP_DigestUpdate(ctx, buf.data(), static_cast<std::size_t>(n));
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (unsigned int i = 0; i < len; ++i) {
+    s += hex[md[i] >> 4];
+    s += hex[md[i] & 15];
+  }
+  return s;
+}
+
+RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const CancelToken* outside_cancel) {
+  const auto t_start = Clock::now();
+  IssueLog issues;
+  RunResult result;
+
+  // ---- Settings that need no data: fail fast ----
+  if (settings.data.empty()) throw Error(ErrorKind::Usage, "--data is required");
+  if (settings.target.empty()) throw Error(ErrorKind::Usage, "--target is required");
+  if (settings.max_trials && *settings.max_trials < 1) throw Error(ErrorKind::Usage, "--max-trials must be at least 1");
+  if (settings.time_budget_s && !(*settings.time_budget_s > 0)) throw Error(ErrorKind::Usage, "--time-budget must be positive (seconds)");
+  if (settings.jobs < 0) throw Error(ErrorKind::Usage, "--jobs must be 0 (library default) or more");
+  const std::vector<std::string> available = family_names();
+  std::vector<std::string> families;
+  if (settings.models.empty()) {
+    families = available;
+  } else {
+    for (const auto& m : settings.models) {
+      if (std::find(available.begin(), available.end(), m) == available.end())
+        throw Error(ErrorKind::Usage, "unknown model family '" + m + "' in --models; valid: " + join(available));
+      if (std::find(families.begin(), families.end(), m) == families.end()) families.push_back(m);
+    }
+  }
+  // The constant baseline is always on the leaderboard.
+  if (std::find(families.begin(), families.end(), "constant") == families.end()) families.insert(families.begin(), "constant");
+  if (settings.metric != "auto") (void)metrics::info(settings.metric);  // Usage error listing the valid names
+  backend::DeviceContext device{backend::parse_device(settings.device), settings.jobs};
+  for (const auto& f : families)
+    if (f != "constant") (void)backend::resolve_device(device, backend::device_support(f));  // Resource for cuda without GPU
+
+  // ---- Data ----
+  const auto t_read = Clock::now();
+  data::Table table = data::read_csv(settings.data);
+  Prepared p = prepare(std::move(table), settings.target, settings.task, issues);
+  const double read_s = seconds_since(t_read);
+  result.task = p.task;
+  result.classes = p.classes;
+
+  std::string metric = settings.metric == "auto" ? std::string(metrics::default_metric(metric_task(p.task))) : settings.metric;
+  const metrics::MetricInfo& minfo = metrics::info(metric);
+  if (!metrics::applies(minfo, metric_task(p.task))) {
+    std::vector<std::string> valid;
+    for (const auto& m : metrics::registry())
+      if (metrics::applies(m, metric_task(p.task))) valid.push_back(m.name);
+    throw Error(ErrorKind::Usage, "metric '" + metric + "' does not apply to a " + p.task + " task; valid: " + join(valid));
+  }
+  const bool maximize = minfo.direction == metrics::Direction::Maximize;
+  result.metric = metric;
+  result.maximize = maximize;
+
+  // ---- Validation ----
+  ValidationRequest vr;
+  vr.rows = p.rows.size();
+  vr.classification = p.classification();
+  vr.cv = settings.cv;
+  const ValidationPlan plan = choose_validation(vr);
+  const std::vector<Fold> folds = make_folds(plan, p.rows.size(), FoldInputs{p.y_class, {}, {}}, settings.seed);
+
+  // ---- Run directory ----
+  const fs::path run_dir = settings.out.empty() ? fs::path("glasswing-run") : settings.out;
+  {
+    std::error_code ec;
+    fs::create_directories(run_dir, ec);
+    const fs::path probe = run_dir / ".write-test";
+    std::ofstream test(probe);
+    if (ec || !test)
+      throw Error(ErrorKind::Storage, "cannot write into the run directory " + run_dir.string() +
+                                          (ec ? ": " + ec.message() : std::string()) + "; choose a writable --out");
+    test.close();
+    fs::remove(probe, ec);
+  }
+  result.run_dir = run_dir;
+
+  // ---- The search store ----
+  std::string url = settings.storage;
+  if (url.empty()) url = "sqlite:///" + fs::absolute(run_dir / "search.db").lexically_normal().string();
+  std::shared_ptr<search::Storage> storage = search::make_storage(url);
+  const std::string search_name = settings.search_name.empty() ? kDefaultSearchName : settings.search_name;
+  std::shared_ptr<search::Sampler> sampler = search::make_sampler("tpe", Json{{"seed", settings.seed}});
+  const std::string data_sha = sha256_file(settings.data);
+  bool existing = false;
+  for (const auto& s : storage->get_all_studies())
+    if (s.name == search_name) existing = true;
+  if (existing && !settings.resume)
+    throw Error(ErrorKind::Storage, "the store " + url + " already holds a search named '" + search_name +
+                                        "'; pass --resume to continue it, --search NAME for a new one, or another --out");
+  std::optional<search::Study> study_holder;
+  if (existing) {
+    study_holder.emplace(search::Study::load(storage, search_name, sampler));
+    const auto info = storage->get_study(study_holder->study_id());
+    if (auto it = info.user_attrs.find("glasswing.data_sha256"); it != info.user_attrs.end() && it->second != Json(data_sha))
+      throw Error(ErrorKind::BadInput, "--resume: search '" + search_name + "' was run on other data (sha256 differs from " +
+                                           settings.data.string() + "); use the same --data or a new --search");
+    if (auto it = info.user_attrs.find("glasswing.metric"); it != info.user_attrs.end() && it->second != Json(metric))
+      throw Error(ErrorKind::Usage, "--resume: search '" + search_name + "' optimises " + it->second.dump() +
+                                        ", not '" + metric + "'; use the same --metric or a new --search");
+  } else {
+    study_holder.emplace(search::Study::create(storage, search_name,
+                                               {maximize ? search::StudyDirection::Maximize : search::StudyDirection::Minimize},
+                                               sampler));
+    const auto id = study_holder->study_id();
+    storage->set_study_user_attr(id, "glasswing.data_sha256", data_sha);
+    storage->set_study_user_attr(id, "glasswing.target", p.target);
+    storage->set_study_user_attr(id, "glasswing.task", p.task);
+    storage->set_study_user_attr(id, "glasswing.metric", metric);
+  }
+  search::Study& study = *study_holder;
+  int max_trials = settings.max_trials.value_or(kDefaultMaxTrials);
+  if (!settings.max_trials && !settings.time_budget_s)
+    issues.add(Severity::Info, "run", "neither --max-trials nor --time-budget was given: running " +
+                                          std::to_string(kDefaultMaxTrials) + " trials");
+
+  // ---- The objective ----
+  CancelToken token;
+  if (settings.time_budget_s)
+    token.set_deadline(t_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*settings.time_budget_s)));
+  CancelForwarder forward(outside_cancel, token);
+  FoldCache cache(p, folds, settings.seed);
+  std::mutex oof_mutex;
+  std::map<std::int64_t, std::vector<double>> oof;  // trial number -> rows x outputs
+  // The searched families (the constant baseline is its own trial, outside the TPE's choice).
+  std::vector<Json> family_choices;
+  for (const auto& f : families)
+    if (f != "constant") family_choices.emplace_back(f);
+  std::string device_used = "cpu";
+
+  auto evaluate = [&](search::Trial& trial, const std::string& family, const backend::Params& params) -> double {
+    trial.set_user_attr("family", family);
+    std::vector<double> pred(p.rows.size() * p.outputs(), NAN);
+    std::vector<double> scores, fit_s, predict_s, best_rounds;
+    for (std::size_t f = 0; f < folds.size(); ++f) {
+      const FoldMatrices& fm = cache.get(f, family_scaled(family));
+      FitOutcome fit = fit_model(p, family, params, fm.train, fm.y_train, &fm.valid, fm.y_valid,
+                                 settings.seed + f, device, &token, nullptr);
+      if (family != "constant") device_used = fit.report.device;
+      const auto t_pred = Clock::now();
+      const std::vector<double> fold_pred = predict_matrix(fit.model, fm.valid, p.outputs());
+      predict_s.push_back(seconds_since(t_pred));
+      fit_s.push_back(fit.report.seconds);
+      best_rounds.push_back(fit.report.best_round >= 0 ? fit.report.best_round : fit.report.rounds - 1);
+      const double s = score_rows(p, metric, folds[f].valid, fold_pred);
+      if (!std::isfinite(s)) throw Error(ErrorKind::BadInput, "fold " + std::to_string(f) + " scored " + num(s) + " (" + metric + ")");
+      scores.push_back(s);
+      for (std::size_t i = 0; i < folds[f].valid.size(); ++i)
+        for (std::size_t c = 0; c < p.outputs(); ++c) pred[folds[f].valid[i] * p.outputs() + c] = fold_pred[i * p.outputs() + c];
+    }
+    trial.set_user_attr("fold_scores", Json(scores));
+    trial.set_user_attr("cv_sd", sd_of(scores));
+    trial.set_user_attr("fit_s", Json(fit_s));
+    trial.set_user_attr("predict_s", Json(predict_s));
+    trial.set_user_attr("best_rounds", Json(best_rounds));
+    {
+      std::lock_guard lock(oof_mutex);
+      oof[trial.number()] = std::move(pred);
+    }
+    return mean_of(scores);
+  };
+  auto objective = [&](search::Trial& trial) -> double {
+    const std::string family = trial.suggest_categorical("model", family_choices).get<std::string>();
+    return evaluate(trial, family, suggest_params(trial, family));
+  };
+
+  std::optional<double> best_value;
+  std::int64_t best_number = -1;
+  for (const auto& t : study.trials({{search::TrialState::Complete}}))
+    if (!best_value || (maximize ? t.value() > *best_value : t.value() < *best_value)) {
+      best_value = t.value();
+      best_number = t.number;
+    }
+  auto on_finished = [&](const search::FrozenTrial& t) {
+    TrialEvent e;
+    e.number = t.number;
+    if (auto it = t.user_attrs.find("family"); it != t.user_attrs.end()) e.family = it->second.get<std::string>();
+    else if (auto pit = t.params.find("model"); pit != t.params.end()) e.family = pit->second.get<std::string>();
+    e.state = std::string(search::to_string(t.state));
+    e.value = NAN;
+    if (t.state == search::TrialState::Complete) {
+      e.value = t.value();
+      if (auto it = t.user_attrs.find("cv_sd"); it != t.user_attrs.end()) e.sd = it->second.get<double>();
+      if (!best_value || (maximize ? e.value > *best_value : e.value < *best_value)) {
+        best_value = e.value;
+        best_number = t.number;
+      }
+    }
+    if (auto it = t.system_attrs.find(search::kFailReasonKey); it != t.system_attrs.end() && it->second.is_string())
+      e.fail_reason = it->second.get<std::string>();
+    e.best_value = best_value.value_or(NAN);
+    e.best_number = best_number;
+    e.elapsed_s = seconds_since(t_start);
+    if (on_trial) on_trial(e);
+  };
+  const auto t_search = Clock::now();
+  if (!existing) {
+    // The constant baseline first (cheap; it guarantees a result), as a trial of its own with the
+    // single param "baseline", so that the TPE's "model" choice never spends a trial on it.
+    search::Trial t = study.ask();
+    (void)t.suggest_categorical("baseline", {Json("constant")});
+    search::FrozenTrial done;
+    try {
+      done = study.tell(t, evaluate(t, "constant", {}));
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::BadInput) throw;
+      study.storage().set_trial_system_attr(t.trial_id(), search::kFailReasonKey, e.what());
+      done = study.tell(t, search::TrialState::Fail);
+    }
+    on_finished(done);
+    // Then one strong default per family.
+    for (const auto& f : families)
+      if (f != "constant") study.enqueue_trial(default_params(f));
+  }
+  std::int64_t finished_before = 0;
+  for (const auto& t : study.trials())
+    if (search::is_finished(t.state)) ++finished_before;
+  search::OptimizeOptions oo;
+  const std::int64_t remaining = family_choices.empty() ? 0 : std::max<std::int64_t>(0, max_trials - finished_before);
+  oo.n_trials = remaining;
+  oo.cancel = &token;
+  oo.callbacks.push_back(on_finished);
+  search::OptimizeReport report;
+  if (remaining > 0) report = study.optimize(search::Study::SingleObjective(objective), oo);
+  const double search_s = seconds_since(t_search);
+  if (report.timed_out || report.cancelled || token.cancelled())
+    issues.add(Severity::Info, "run", "the search stopped at the time budget (or Ctrl-C) after " +
+                                          std::to_string(report.n_trials) + " trials; finished trials make the result");
+
+  // ---- Leaderboard ----
+  const std::vector<search::FrozenTrial> all = study.trials();
+  std::vector<const search::FrozenTrial*> complete;
+  for (const auto& t : all) {
+    if (t.state == search::TrialState::Complete) {
+      complete.push_back(&t);
+      ++result.trials_complete;
+    } else if (t.state == search::TrialState::Fail) {
+      ++result.trials_failed;
+    } else if (t.state == search::TrialState::Pruned) {
+      ++result.trials_pruned;
+    }
+  }
+  if (complete.empty())
+    throw Error(ErrorKind::Resource, "no trial finished within the budget; give a larger --time-budget");
+  std::stable_sort(complete.begin(), complete.end(), [&](const auto* a, const auto* b) {
+    const double va = a->value(), vb = b->value();
+    if (va != vb) return maximize ? va > vb : va < vb;
+    return a->number < b->number;
+  });
+  auto family_of = [](const search::FrozenTrial& t) {
+    const auto it = t.params.find("model");
+    return it != t.params.end() ? it->second.get<std::string>() : std::string("constant");
+  };
+  for (std::size_t i = 0; i < complete.size(); ++i) {
+    const auto& t = *complete[i];
+    LeaderboardRow row;
+    row.rank = static_cast<int>(i + 1);
+    row.trial = t.number;
+    row.family = family_of(t);
+    row.params = ordered_json::object();
+    for (const auto& [name, value] : t.params)
+      if (name.rfind(row.family + ".", 0) == 0) row.params[name.substr(row.family.size() + 1)] = value;
+    row.cv_mean = t.value();
+    row.fold_scores = json_doubles(t.user_attrs, "fold_scores");
+    row.cv_sd = sd_of(row.fold_scores);
+    row.fit_s = mean_of(json_doubles(t.user_attrs, "fit_s"));
+    row.predict_s = mean_of(json_doubles(t.user_attrs, "predict_s"));
+    if (row.family == "constant" && !result.baseline_cv) result.baseline_cv = row.cv_mean;
+    result.leaderboard.push_back(std::move(row));
+  }
+
+  // ---- Refit on all training rows ----
+  const auto t_refit = Clock::now();
+  struct Refit {
+    features::Pipeline pipeline;
+    FitOutcome fit;
+  };
+  auto refit = [&](const search::FrozenTrial& t, IssueLog* log) {
+    const std::string family = family_of(t);
+    const backend::Params params = refit_params(family, params_of(t, family), json_doubles(t.user_attrs, "best_rounds"));
+    Refit r;
+    features::FeatureMatrix x;
+    r.pipeline = features::Pipeline::fit(p.table, p.target, p.rows, features::TargetView{target_kind(p.task), p.outputs(), p.y},
+                                         pipeline_options(family, settings.seed), &x, log);
+    r.fit = fit_model(p, family, params, x, p.y, nullptr, {}, settings.seed, device, nullptr, log);
+    return r;
+  };
+  Refit chosen = refit(*complete.front(), &issues);
+  if (chosen.fit.model.trainer) device_used = chosen.fit.report.device;
+  result.device = device_used;
+  const double refit_s = seconds_since(t_refit);
+
+  // ---- Test file: scored once, never used for selection ----
+  std::string test_sha;
+  if (!settings.test.empty()) {
+    test_sha = sha256_file(settings.test);
+    const data::Table test = data::read_csv(settings.test);
+    const data::Column* tc = test.find(p.target);
+    if (tc == nullptr) throw Error(ErrorKind::BadInput, "test file " + settings.test.string() + " has no target column '" + p.target + "'");
+    std::vector<std::size_t> test_rows;
+    std::vector<std::size_t> positions;
+    Prepared tp;
+    tp.classes = p.classes;
+    tp.task = p.task;
+    std::map<std::string, std::int32_t> index;
+    for (const auto& c : p.classes) index.emplace(c, static_cast<std::int32_t>(index.size()));
+    for (std::size_t r = 0; r < test.rows(); ++r) {
+      if (tc->is_missing(r)) continue;
+      if (p.classification()) {
+        const auto it = index.find(tc->cell_text(r));
+        if (it == index.end())
+          throw Error(ErrorKind::BadInput, "test file " + settings.test.string() + " has class '" + tc->cell_text(r) +
+                                               "' in row " + std::to_string(r + 1) + ", which the training data lacks");
+        tp.y_class.push_back(it->second);
+      } else {
+        tp.y_value.push_back(tc->is_numeric() ? tc->values()[r] : NAN);
+      }
+      positions.push_back(test_rows.size());
+      test_rows.push_back(r);
+    }
+    auto test_score = [&](const Refit& r) {
+      const auto x = r.pipeline.transform(test, test_rows);
+      return score_rows(tp, metric, positions, predict_matrix(r.fit.model, x, p.outputs()));
+    };
+    result.test_score = test_score(chosen);
+    result.leaderboard.front().test_score = result.test_score;
+    // The next best candidates and the baseline get a test score too (P1 shows them side by side).
+    for (std::size_t i = 1; i < complete.size(); ++i) {
+      if (i >= 3 && result.leaderboard[i].family != "constant") continue;
+      result.leaderboard[i].test_score = test_score(refit(*complete[i], nullptr));
+    }
+  }
+
+  // ---- Artifacts ----
+  ordered_json manifest;
+  manifest["task"] = p.task;
+  manifest["target"] = p.target;
+  manifest["classes"] = p.classes;
+  manifest["metric"] = metric;
+  manifest["cv_score"] = complete.front()->value();
+  manifest["cv_folds"] = folds.size();
+  manifest["trial"] = complete.front()->number;
+  manifest["params"] = result.leaderboard.front().params;
+  manifest["device"] = device_used;
+  ordered_json inputs = ordered_json::array();
+  for (const auto& c : p.table.columns())
+    if (c.name() != p.target) inputs.push_back({{"name", c.name()}, {"type", std::string(data::to_string(c.type()))}});
+  manifest["input_columns"] = inputs;
+  manifest["training_rows"] = p.rows.size();
+  write_bundle(run_dir / "model", chosen.pipeline, chosen.fit.model, manifest);
+
+  ordered_json lb = ordered_json::array();
+  std::string csv = "rank,trial,family,params,cv_mean,cv_sd,test_score,fit_s,predict_s\n";
+  for (const auto& row : result.leaderboard) {
+    lb.push_back({{"rank", row.rank},
+                  {"trial", row.trial},
+                  {"family", row.family},
+                  {"params", row.params},
+                  {"cv_mean", row.cv_mean},
+                  {"cv_sd", row.cv_sd},
+                  {"fold_scores", row.fold_scores},
+                  {"test_score", row.test_score ? ordered_json(*row.test_score) : ordered_json(nullptr)},
+                  {"fit_s", row.fit_s},
+                  {"predict_s", row.predict_s}});
+    csv += std::to_string(row.rank) + "," + std::to_string(row.trial) + "," + row.family + "," + csv_field(row.params.dump()) +
+           "," + num(row.cv_mean) + "," + num(row.cv_sd) + "," + (row.test_score ? num(*row.test_score) : "") + "," +
+           num(row.fit_s) + "," + num(row.predict_s) + "\n";
+  }
+  write_file_atomic(run_dir / "leaderboard.json",
+                    ordered_json{{"metric", metric}, {"direction", maximize ? "maximize" : "minimize"}, {"candidates", lb}}.dump(2) + "\n");
+  write_file_atomic(run_dir / "leaderboard.csv", csv);
+
+  // Out-of-fold predictions of the best few candidates that ran in this process.
+  {
+    std::error_code ec;
+    fs::create_directories(run_dir / "oof", ec);
+    std::size_t written = 0;
+    for (const auto* t : complete) {
+      if (written >= settings.oof_keep) break;
+      const auto it = oof.find(t->number);
+      if (it == oof.end()) continue;
+      std::string text = "row";
+      if (p.classification())
+        for (const auto& c : p.classes) text += "," + csv_field("proba_" + c);
+      else
+        text += ",prediction";
+      text += "\n";
+      for (std::size_t i = 0; i < p.rows.size(); ++i) {
+        text += std::to_string(p.rows[i]);
+        for (std::size_t c = 0; c < p.outputs(); ++c) {
+          text += ',';
+          text += num(it->second[i * p.outputs() + c]);
+        }
+        text += "\n";
+      }
+      write_file_atomic(run_dir / "oof" / ("trial_" + std::to_string(t->number) + ".csv"), text);
+      ++written;
+    }
+  }
+
+  result.seconds = seconds_since(t_start);
+  result.issues = issues.snapshot();
+  ordered_json families_json = families;
+  ordered_json run_json;
+  run_json["format"] = "glasswing-run";
+  run_json["version"] = 1;
+  run_json["glasswing_version"] = kVersion;
+  run_json["build"] = std::string(kBuildType) + ", " + kCompiler;
+  run_json["trainers"] = backend::trainer_names();
+  ordered_json backends = ordered_json::object();
+  for (const auto& name : backend::trainer_names()) backends[name] = backend::device_support(name).detail;
+  run_json["backends"] = backends;
+  run_json["inputs"] = ordered_json::array();
+  run_json["inputs"].push_back({{"role", "train"}, {"path", fs::absolute(settings.data).string()}, {"sha256", data_sha}});
+  if (!settings.test.empty())
+    run_json["inputs"].push_back({{"role", "test"}, {"path", fs::absolute(settings.test).string()}, {"sha256", test_sha}});
+  run_json["settings"] = {{"target", settings.target},
+                          {"task", settings.task},
+                          {"metric", settings.metric},
+                          {"time_budget_s", settings.time_budget_s ? ordered_json(*settings.time_budget_s) : ordered_json(nullptr)},
+                          {"max_trials", max_trials},
+                          {"cv", settings.cv ? ordered_json(*settings.cv) : ordered_json(nullptr)},
+                          {"seed", settings.seed},
+                          {"jobs", settings.jobs},
+                          {"models", families_json},
+                          {"device", settings.device},
+                          {"storage", url},
+                          {"search", search_name},
+                          {"resume", settings.resume}};
+  run_json["seed"] = settings.seed;
+  run_json["task"] = p.task;
+  run_json["target"] = p.target;
+  run_json["classes"] = p.classes;
+  run_json["metric"] = metric;
+  run_json["direction"] = maximize ? "maximize" : "minimize";
+  run_json["rows"] = {{"train", p.rows.size()}, {"dropped_missing_target", p.dropped}};
+  run_json["validation"] = {{"kind", std::string(to_string(plan.kind))}, {"folds", folds.size()}, {"reason", plan.reason}};
+  run_json["device"] = device_used;
+  run_json["trials"] = {{"complete", result.trials_complete},
+                        {"failed", result.trials_failed},
+                        {"pruned", result.trials_pruned},
+                        {"this_process", report.n_trials + (existing ? 0 : 1)},
+                        {"stopped_early", report.timed_out || report.cancelled}};
+  run_json["best"] = {{"trial", complete.front()->number},
+                      {"family", result.leaderboard.front().family},
+                      {"cv_score", complete.front()->value()},
+                      {"cv_sd", result.leaderboard.front().cv_sd}};
+  run_json["baseline_cv"] = result.baseline_cv ? ordered_json(*result.baseline_cv) : ordered_json(nullptr);
+  run_json["test_score"] = result.test_score ? ordered_json(*result.test_score) : ordered_json(nullptr);
+  run_json["timings_s"] = {{"read", read_s}, {"search", search_s}, {"refit", refit_s}, {"total", result.seconds}};
+  ordered_json issues_json = ordered_json::array();
+  for (const auto& i : result.issues)
+    issues_json.push_back({{"severity", to_string(i.severity)}, {"source", i.source}, {"message", i.message}});
+  run_json["issues"] = issues_json;
+  write_file_atomic(run_dir / "run.json", run_json.dump(2) + "\n");
+  return result;
+}
+
+}  // namespace glasswing::engine

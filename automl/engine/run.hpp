@@ -1,0 +1,110 @@
+#pragma once
+// A run (PRODUCT.md vocabulary): data + settings -> a search -> a leaderboard -> a chosen model.
+//
+// run() reads the training CSV, infers or checks the task, drops rows without a target (an
+// Issue says how many), plans the validation (validation.hpp) and searches over model families
+// with the TPE sampler of automl/search: each trial picks a family ("constant", "linear", "mlp",
+// "xgboost") and that family's hyperparameters (a conditional space), fits the feature Pipeline on
+// each fold's training rows only, trains, scores the fold's validation rows, and reports the mean
+// CV score. Strong defaults (one per family) and the constant baseline are enqueued first, so
+// they are always on the leaderboard. A failed fit makes its trial FAIL with the reason; the
+// search goes on. The search stops at max_trials or at the time budget (whatever finished is a
+// valid result), then the best candidate is refit on all training rows and written as a bundle.
+//
+// Artifacts in settings.out (the run directory): model/ (bundle.hpp), leaderboard.csv,
+// leaderboard.json, run.json, oof/ (out-of-fold predictions of the best candidates), and
+// search.db (the Optuna-schema SQLite store) unless settings.storage names another store.
+//
+// Errors: glasswing::Error: Usage (bad settings, unknown model family or metric: the message
+// lists the valid ones), BadInput (data, target), Storage (store or run directory), Resource
+// (--device cuda without a GPU). Deterministic given the seed when no time budget cuts it short
+// (trials run one after another; `jobs` is the threads per fit).
+// Thread safety: run() may be called from any thread; the callback runs on the calling thread.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "automl/common/cancel.hpp"
+#include "automl/common/issues.hpp"
+
+namespace glasswing::engine {
+
+struct RunSettings {
+  std::filesystem::path data;
+  std::string target;
+  std::filesystem::path test;           // optional; scored once at the end, never used for selection
+  std::string task = "auto";            // auto|binary|multiclass|regression
+  std::string metric = "auto";          // auto or a name of metrics::registry()
+  std::optional<double> time_budget_s;  // wall-clock budget of the search (the final refit comes after)
+  std::optional<int> max_trials;        // trials in total in the search (incl. enqueued defaults)
+  std::optional<int> cv;                // folds; none: chosen from the data size
+  std::uint64_t seed = 0;
+  int jobs = 0;                         // threads per fit (0: the library default)
+  std::vector<std::string> models;      // families; empty: every one this build has
+  std::string device = "auto";          // auto|cpu|cuda
+  std::string storage;                  // Optuna URL; empty: sqlite RUN_DIR/search.db
+  std::string search_name;              // empty: "glasswing-run"
+  std::filesystem::path out;            // the run directory (created)
+  bool resume = false;                  // continue the search stored under search_name
+  std::size_t oof_keep = 3;             // out-of-fold predictions written for this many best candidates
+};
+
+// The model families a run can search, for this build ("constant" always).
+std::vector<std::string> family_names();
+
+// One finished trial, as the CLI prints it.
+struct TrialEvent {
+  std::int64_t number = 0;
+  std::string family;
+  std::string state;         // COMPLETE | FAIL | PRUNED
+  double value = 0;          // mean CV score (NaN unless COMPLETE)
+  double sd = 0;
+  double best_value = 0;     // best so far (NaN while none)
+  std::int64_t best_number = -1;
+  double elapsed_s = 0;
+  std::string fail_reason;
+};
+
+struct LeaderboardRow {
+  int rank = 0;
+  std::int64_t trial = 0;
+  std::string family;
+  nlohmann::ordered_json params;      // the family's hyperparameters
+  double cv_mean = 0, cv_sd = 0;
+  std::vector<double> fold_scores;
+  std::optional<double> test_score;   // with --test, for the refit candidates
+  double fit_s = 0;                   // mean fit time per fold
+  double predict_s = 0;               // mean predict time per fold
+};
+
+struct RunResult {
+  std::filesystem::path run_dir;
+  std::string task;      // binary|multiclass|regression
+  std::string metric;
+  bool maximize = true;
+  std::vector<std::string> classes;
+  std::vector<LeaderboardRow> leaderboard;  // best first
+  std::optional<double> baseline_cv;        // the constant baseline's CV score
+  std::optional<double> test_score;         // the chosen model's test score
+  std::string device;                       // what the final fit used
+  std::int64_t trials_complete = 0, trials_failed = 0, trials_pruned = 0;
+  double seconds = 0;
+  std::vector<Issue> issues;
+};
+
+using TrialCallback = std::function<void(const TrialEvent&)>;
+
+// Runs the whole job; see the header comment. `cancel` (optional) stops the search early like
+// the time budget does (Ctrl-C).
+RunResult run(const RunSettings& settings, const TrialCallback& on_trial = {}, const CancelToken* cancel = nullptr);
+
+// sha256 of a file as lowercase hex (OpenSSL EVP). Error(BadInput) when it cannot be read.
+std::string sha256_file(const std::filesystem::path& path);
+
+}  // namespace glasswing::engine

@@ -1,0 +1,497 @@
+// End-to-end tests of `glasswing run` and `glasswing predict` (issue 5, first slice): the run
+// directory, the leaderboard against the constant baseline, Python Optuna reading search.db,
+// predictions checked by ../shared/tools/metrics_check.py, determinism, resume, bad inputs.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "automl/common/error.hpp"
+#include "automl/engine/bundle.hpp"
+#include "automl/engine/run.hpp"
+#include "tests/cli/cli_support.hpp"
+
+namespace fs = std::filesystem;
+using glasswing::test::count_lines;
+using glasswing::test::run_cli;
+using glasswing::test::shell_quote;
+using glasswing::test::slurp;
+using nlohmann::json;
+
+namespace {
+
+const fs::path kShared = GLASSWING_SHARED_DIR;
+const std::string kPython = "/usr/bin/python3";
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("glasswing-run-test-" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+int shell(const std::string& cmd) {
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// split.py of the shared tools, seed 0: DIR/train.csv, DIR/test.csv, DIR/split.json.
+fs::path split(const std::string& dataset, const fs::path& dir) {
+  const fs::path out = dir / dataset;
+  const std::string cmd = kPython + " " + shell_quote((kShared / "tools/split.py").string()) + " " +
+                          shell_quote((kShared / "datasets" / (dataset + ".csv")).string()) + " --seed 0 --out-dir " +
+                          shell_quote(out.string()) + " >/dev/null";
+  EXPECT_EQ(shell(cmd), 0) << cmd;
+  return out;
+}
+
+json read_json(const fs::path& p) { return json::parse(slurp(p)); }
+
+// metrics_check.py's result for a predictions file against the test split.
+json metrics_check(const fs::path& pred, const fs::path& truth, const fs::path& dir) {
+  const fs::path out = dir / "metrics.json";
+  const std::string cmd = kPython + " " + shell_quote((kShared / "tools/metrics_check.py").string()) + " --pred " +
+                          shell_quote(pred.string()) + " --truth " + shell_quote(truth.string()) + " --out " +
+                          shell_quote(out.string()) + " >/dev/null";
+  EXPECT_EQ(shell(cmd), 0) << cmd;
+  return read_json(out);
+}
+
+bool python_has_optuna() { return shell(kPython + " -c 'import optuna' >/dev/null 2>&1") == 0; }
+
+const json& candidate(const json& leaderboard, const std::string& family) {
+  for (const auto& c : leaderboard["candidates"])
+    if (c["family"] == family) return c;
+  static const json none;
+  ADD_FAILURE() << "no " << family << " candidate";
+  return none;
+}
+
+// Runs and checks the artifacts every run has; returns run.json.
+json run_ok(const std::vector<std::string>& args, const fs::path& run_dir) {
+  std::vector<std::string> all{"run"};
+  all.insert(all.end(), args.begin(), args.end());
+  all.insert(all.end(), {"--out", run_dir.string(), "--jobs", "1"});
+  const auto r = run_cli(all, "OMP_WAIT_POLICY=PASSIVE");
+  EXPECT_EQ(r.code, 0) << r.err;
+  for (const char* f : {"run.json", "leaderboard.csv", "leaderboard.json", "model/manifest.json", "model/pipeline.json"})
+    EXPECT_TRUE(fs::is_regular_file(run_dir / f)) << f;
+  EXPECT_NE(r.out.find("best: trial"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("constant baseline"), std::string::npos) << r.out;
+  return fs::exists(run_dir / "run.json") ? read_json(run_dir / "run.json") : json();
+}
+
+bool better(const json& run, double a, double b) { return run["direction"] == "maximize" ? a > b : a < b; }
+
+}  // namespace
+
+TEST(EngineRun, CreditGEndToEndWithOptunaAndPredict) {
+  TempDir tmp;
+  const fs::path data = split("credit-g", tmp.path);
+  const fs::path run_dir = tmp.path / "run";
+  const json run = run_ok({"--data", (data / "train.csv").string(), "--target", "class", "--test",
+                           (data / "test.csv").string(), "--max-trials", "6", "--cv", "3", "--seed", "0"},
+                          run_dir);
+  ASSERT_FALSE(run.is_null());
+  EXPECT_EQ(run["task"], "binary");
+  EXPECT_EQ(run["metric"], "roc_auc");
+  EXPECT_EQ(run["trials"]["complete"], 6);
+  EXPECT_EQ(run["validation"]["folds"], 3);
+  const json split_info = read_json(data / "split.json");
+  EXPECT_EQ(run["inputs"][0]["sha256"], split_info["train_sha256"]);
+  EXPECT_EQ(run["inputs"][1]["sha256"], split_info["test_sha256"]);
+  EXPECT_TRUE(fs::is_regular_file(run_dir / "search.db"));
+  EXPECT_TRUE(fs::is_directory(run_dir / "oof"));
+
+  // The leaderboard has the constant baseline, and the best candidate beats it.
+  const json lb = read_json(run_dir / "leaderboard.json");
+  ASSERT_EQ(lb["candidates"].size(), 6u);
+  const json& base = candidate(lb, "constant");
+  EXPECT_DOUBLE_EQ(base["cv_mean"].get<double>(), 0.5);
+  const json& best = lb["candidates"][0];
+  EXPECT_EQ(best["rank"], 1);
+  EXPECT_GT(best["cv_mean"].get<double>(), 0.70);
+  EXPECT_EQ(best["fold_scores"].size(), 3u);
+  EXPECT_DOUBLE_EQ(run["baseline_cv"].get<double>(), 0.5);
+  EXPECT_GT(run["test_score"].get<double>(), 0.65);
+  const std::string csv = slurp(run_dir / "leaderboard.csv");
+  EXPECT_EQ(count_lines(csv), 7u);
+  EXPECT_EQ(csv.rfind("rank,trial,family,params,cv_mean,cv_sd,test_score,fit_s,predict_s\n", 0), 0u);
+
+  // The bundle manifest.
+  const json manifest = read_json(run_dir / "model/manifest.json");
+  EXPECT_EQ(manifest["format"], "glasswing-bundle");
+  EXPECT_EQ(manifest["classes"], json({"bad", "good"}));
+  EXPECT_EQ(manifest["trial"], best["trial"]);
+
+  // Python Optuna sees the trials.
+  if (python_has_optuna()) {
+    const std::string script =
+        "import optuna, sys\n"
+        "optuna.logging.set_verbosity(optuna.logging.ERROR)\n"
+        "s = optuna.storages.RDBStorage(sys.argv[1], skip_compatibility_check=True)\n"
+        "st = optuna.load_study(study_name='glasswing-run', storage=s)\n"
+        "done = [t for t in st.trials if t.state == optuna.trial.TrialState.COMPLETE]\n"
+        "print(len(st.trials), len(done), st.best_trial.number, repr(st.best_value), st.direction.name)\n";
+    const fs::path py = tmp.path / "load.py";
+    std::ofstream(py) << script;
+    const fs::path out = tmp.path / "optuna.txt";
+    ASSERT_EQ(shell(kPython + " " + shell_quote(py.string()) + " " +
+                    shell_quote("sqlite:///" + (run_dir / "search.db").string()) + " >" + shell_quote(out.string())),
+              0);
+    std::istringstream in(slurp(out));
+    int n = 0, complete = 0, best_number = -1;
+    double best_value = 0;
+    std::string direction;
+    in >> n >> complete >> best_number >> best_value >> direction;
+    EXPECT_EQ(n, 6);
+    EXPECT_EQ(complete, 6);
+    EXPECT_EQ(best_number, best["trial"].get<int>());
+    EXPECT_NEAR(best_value, best["cv_mean"].get<double>(), 1e-12);
+    EXPECT_EQ(direction, "MAXIMIZE");
+  } else {
+    GTEST_LOG_(INFO) << "python3 lacks optuna: Optuna interop part skipped";
+  }
+
+  // predict on the test split; sklearn's metrics agree with the run's test score.
+  const fs::path pred = tmp.path / "pred.csv";
+  const auto p = run_cli({"predict", "--model", (run_dir / "model").string(), "--data", (data / "test.csv").string(), "--out",
+                          pred.string()});
+  ASSERT_EQ(p.code, 0) << p.err;
+  EXPECT_EQ(slurp(pred).rfind("prediction,proba_bad,proba_good\n", 0), 0u);
+  const json m = metrics_check(pred, data / "test.csv", tmp.path);
+  EXPECT_EQ(m["n"], 250);
+  EXPECT_LT(m["proba_row_sum_max_abs_dev"].get<double>(), 1e-9);
+  EXPECT_NEAR(m["metrics"]["roc_auc"].get<double>(), run["test_score"].get<double>(), 1e-9);
+}
+
+TEST(EngineRun, RegressionAutoMpg) {
+  TempDir tmp;
+  const fs::path data = split("auto-mpg", tmp.path);
+  const fs::path run_dir = tmp.path / "run";
+  const json run = run_ok({"--data", (data / "train.csv").string(), "--target", "Miles_per_Gallon", "--test",
+                           (data / "test.csv").string(), "--max-trials", "4", "--cv", "3", "--models", "xgboost,linear"},
+                          run_dir);
+  ASSERT_FALSE(run.is_null());
+  EXPECT_EQ(run["task"], "regression");
+  EXPECT_EQ(run["metric"], "rmse");
+  EXPECT_TRUE(better(run, run["best"]["cv_score"].get<double>(), run["baseline_cv"].get<double>()));
+  EXPECT_LT(run["test_score"].get<double>(), 5.0);  // the target's sd is about 7.8
+
+  const fs::path pred = tmp.path / "pred.csv";
+  const auto p = run_cli({"predict", "--model", (run_dir / "model").string(), "--data", (data / "test.csv").string(), "--out",
+                          pred.string()});
+  ASSERT_EQ(p.code, 0) << p.err;
+  EXPECT_EQ(slurp(pred).rfind("prediction\n", 0), 0u);
+  const json m = metrics_check(pred, data / "test.csv", tmp.path);
+  EXPECT_NEAR(m["metrics"]["rmse"].get<double>(), run["test_score"].get<double>(), 1e-4);
+}
+
+TEST(EngineRun, MulticlassIris) {
+  TempDir tmp;
+  const fs::path data = split("iris", tmp.path);
+  const fs::path run_dir = tmp.path / "run";
+  const json run = run_ok({"--data", (data / "train.csv").string(), "--target", "species", "--test",
+                           (data / "test.csv").string(), "--max-trials", "4", "--cv", "3", "--models", "xgboost,linear"},
+                          run_dir);
+  ASSERT_FALSE(run.is_null());
+  EXPECT_EQ(run["task"], "multiclass");
+  EXPECT_EQ(run["metric"], "log_loss");
+  EXPECT_EQ(run["classes"], json({"setosa", "versicolor", "virginica"}));
+  EXPECT_TRUE(better(run, run["best"]["cv_score"].get<double>(), run["baseline_cv"].get<double>()));
+
+  const fs::path pred = tmp.path / "pred.csv";
+  ASSERT_EQ(run_cli({"predict", "--model", (run_dir / "model").string(), "--data", (data / "test.csv").string(), "--out",
+                     pred.string()})
+                .code,
+            0);
+  const json m = metrics_check(pred, data / "test.csv", tmp.path);
+  EXPECT_LT(m["proba_row_sum_max_abs_dev"].get<double>(), 1e-9);
+  EXPECT_NEAR(m["metrics"]["log_loss"].get<double>(), run["test_score"].get<double>(), 1e-6);
+  EXPECT_GT(m["metrics"]["accuracy"].get<double>(), 0.85);
+}
+
+TEST(EngineRun, SameSeedSameLeaderboard) {
+  TempDir tmp;
+  const fs::path data = split("iris", tmp.path);
+  auto leaderboard = [&](const std::string& name) {
+    run_ok({"--data", (data / "train.csv").string(), "--target", "species", "--max-trials", "6", "--cv", "3", "--seed", "7",
+            "--models", "xgboost,linear,mlp"},
+           tmp.path / name);
+    json lb = read_json(tmp.path / name / "leaderboard.json");
+    for (auto& c : lb["candidates"]) {
+      c.erase("fit_s");
+      c.erase("predict_s");
+    }
+    return lb;
+  };
+  const json a = leaderboard("a");
+  const json b = leaderboard("b");
+  EXPECT_EQ(a["candidates"].size(), 6u);
+  EXPECT_EQ(a.dump(), b.dump());
+}
+
+TEST(EngineRun, ResumeContinuesWithoutRepeatingTrials) {
+  TempDir tmp;
+  const fs::path data = split("iris", tmp.path);
+  const fs::path run_dir = tmp.path / "run";
+  const std::vector<std::string> base{"--data", (data / "train.csv").string(), "--target", "species", "--cv", "3",
+                                      "--models", "xgboost,linear"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  json run = run_ok(with({"--max-trials", "3"}), run_dir);
+  EXPECT_EQ(run["trials"]["complete"], 3);
+  // The same store again without --resume: a storage error that names the remedy.
+  const auto again = run_cli({"run", "--data", (data / "train.csv").string(), "--target", "species", "--out",
+                              run_dir.string(), "--max-trials", "3"});
+  EXPECT_EQ(again.code, 4);
+  EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+  EXPECT_EQ(count_lines(again.err), 1u) << again.err;
+  run = run_ok(with({"--max-trials", "5", "--resume"}), run_dir);
+  EXPECT_EQ(run["trials"]["complete"], 5);
+  EXPECT_EQ(run["trials"]["this_process"], 2);
+  const json lb = read_json(run_dir / "leaderboard.json");
+  std::set<int> numbers;
+  for (const auto& c : lb["candidates"]) numbers.insert(c["trial"].get<int>());
+  EXPECT_EQ(numbers, (std::set<int>{0, 1, 2, 3, 4}));
+}
+
+// Anytime: a time budget stops the search; whatever finished is a valid result.
+TEST(EngineRun, TimeBudgetStopsWithAValidResult) {
+  TempDir tmp;
+  const fs::path data = split("credit-g", tmp.path);
+  const fs::path run_dir = tmp.path / "run";
+  const json run = run_ok({"--data", (data / "train.csv").string(), "--target", "class", "--time-budget", "3", "--cv", "3"},
+                          run_dir);
+  ASSERT_FALSE(run.is_null());
+  EXPECT_TRUE(run["trials"]["stopped_early"].get<bool>());
+  EXPECT_GE(run["trials"]["complete"].get<int>(), 1);
+  EXPECT_LT(run["timings_s"]["search"].get<double>(), 3.0 + 2.0);  // a fit notices the deadline within a round
+  EXPECT_TRUE(fs::is_regular_file(run_dir / "model/manifest.json"));
+}
+
+// Ctrl-C (SIGINT) stops the search cleanly: exit 0 with the result so far.
+TEST(EngineRun, InterruptKeepsTheResultSoFar) {
+  TempDir tmp;
+  const fs::path data = split("iris", tmp.path);
+  const fs::path run_dir = tmp.path / "run";
+  const fs::path log = tmp.path / "log.txt";
+  const std::string cmd = "OMP_WAIT_POLICY=PASSIVE " + shell_quote(GLASSWING_CLI) + " run --data " +
+                          shell_quote((data / "train.csv").string()) +
+                          " --target species --cv 3 --max-trials 100000 --jobs 1 --models xgboost,linear --out " +
+                          shell_quote(run_dir.string()) + " >" + shell_quote(log.string()) + " 2>&1 & pid=$!; " +
+                          "for i in $(seq 1 200); do grep -q 'trial   4' " + shell_quote(log.string()) +
+                          " 2>/dev/null && break; sleep 0.1; done; kill -INT $pid; wait $pid";
+  EXPECT_EQ(shell("bash -c " + shell_quote(cmd)), 0) << slurp(log);
+  ASSERT_TRUE(fs::is_regular_file(run_dir / "run.json")) << slurp(log);
+  const json run = read_json(run_dir / "run.json");
+  EXPECT_TRUE(run["trials"]["stopped_early"].get<bool>());
+  EXPECT_GE(run["trials"]["complete"].get<int>(), 5);
+  EXPECT_TRUE(fs::is_regular_file(run_dir / "model/manifest.json"));
+}
+
+TEST(EngineRun, RowsWithoutTargetAreDroppedAndSaid) {
+  TempDir tmp;
+  const fs::path csv = tmp.path / "d.csv";
+  {
+    std::ofstream out(csv);
+    out << "x,z,y\n";
+    std::mt19937 rng(1);
+    for (int i = 0; i < 120; ++i) {
+      const int x = static_cast<int>(rng() % 100);
+      out << x << ',' << (rng() % 7) << ',' << (i % 10 == 0 ? "" : (x > 50 ? "hi" : "lo")) << '\n';
+    }
+  }
+  const auto r = run_cli({"run", "--data", csv.string(), "--target", "y", "--out", (tmp.path / "run").string(), "--max-trials",
+                          "2", "--cv", "3", "--models", "linear", "--jobs", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("12 rows have no value in target 'y' and were dropped"), std::string::npos) << r.err;
+  const json run = read_json(tmp.path / "run/run.json");
+  EXPECT_EQ(run["rows"]["dropped_missing_target"], 12);
+  EXPECT_EQ(run["rows"]["train"], 108);
+}
+
+// Every bad input of a run: its error kind (= exit code) and a one-line message. Checked through
+// the API (no process start-up per case); a few through the CLI for the exit code and stderr.
+TEST(EngineRun, BadInputsExitCodesAndOneLine) {
+  namespace engine = glasswing::engine;
+  TempDir tmp;
+  const fs::path data = split("iris", tmp.path);
+  const std::string train = (data / "train.csv").string();
+  const fs::path constant = tmp.path / "constant.csv";
+  std::ofstream(constant) << "a,b,y\n1,2,3\n2,3,3\n4,5,3\n5,1,3\n";
+  const fs::path blocker = tmp.path / "file";
+  std::ofstream(blocker) << "x";
+  auto settings = [&](const std::string& csv, const std::string& target) {
+    engine::RunSettings s;
+    s.data = csv;
+    s.target = target;
+    s.out = tmp.path / "r";
+    s.max_trials = 1;
+    s.jobs = 1;
+    return s;
+  };
+  struct Case {
+    std::string what;
+    engine::RunSettings s;
+    int code;
+    std::string needle;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"missing target", settings(train, "nope"), 3, "does not exist"});
+  cases.push_back({"constant target", settings(constant.string(), "y"), 3, "single value"});
+  cases.push_back({"missing file", settings((tmp.path / "missing.csv").string(), "y"), 3, "missing.csv"});
+  auto s = settings(train, "species");
+  s.models = {"xgboost", "forest"};
+  cases.push_back({"unknown family", s, 2, "valid: constant, "});
+  s = settings(train, "species");
+  s.metric = "foo";
+  cases.push_back({"unknown metric", s, 2, "roc_auc"});
+  s = settings(train, "species");
+  s.metric = "rmse";
+  cases.push_back({"metric for another task", s, 2, "does not apply to a multiclass task"});
+  s = settings(train, "species");
+  s.task = "binary";
+  cases.push_back({"binary with 3 classes", s, 2, "3 classes"});
+  s = settings(train, "species");
+  s.task = "regression";
+  cases.push_back({"regression on labels", s, 3, "not numeric"});
+  s = settings(train, "species");
+  s.max_trials = 0;
+  cases.push_back({"zero trials", s, 2, "--max-trials"});
+  s = settings(train, "species");
+  s.cv = 1;
+  cases.push_back({"cv 1", s, 2, "cv"});
+  s = settings(train, "species");
+  s.device = "tpu";
+  cases.push_back({"unknown device", s, 2, "auto"});
+  s = settings(train, "species");
+  s.storage = "mysql://x";
+  cases.push_back({"unknown storage", s, 2, "sqlite"});
+  s = settings(train, "species");
+  s.out = blocker / "run";
+  cases.push_back({"unwritable out", s, 4, "--out"});
+  for (const auto& c : cases) {
+    try {
+      (void)engine::run(c.s);
+      ADD_FAILURE() << c.what << ": no error";
+    } catch (const glasswing::Error& e) {
+      const std::string msg = e.what();
+      EXPECT_EQ(glasswing::exit_code(e.kind()), c.code) << c.what << ": " << msg;
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << c.what << ": " << msg;
+      EXPECT_NE(msg.find(c.needle), std::string::npos) << c.what << ": " << msg;
+    }
+  }
+  // --device cuda without a GPU (this build's libraries are CPU-only unless GLASSWING_WITH_CUDA).
+  s = settings(train, "species");
+  s.device = "cuda";
+  s.models = {"xgboost"};
+  try {
+    (void)engine::run(s);
+  } catch (const glasswing::Error& e) {
+    EXPECT_EQ(glasswing::exit_code(e.kind()), 5) << e.what();
+  }
+
+  // Through the CLI: the exit code and exactly one line on stderr.
+  const std::vector<std::pair<std::vector<std::string>, int>> cli{
+      {{"run", "--data", train, "--target", "nope"}, 3},
+      {{"run", "--data", train, "--target", "species", "--models", "forest"}, 2},
+      {{"run", "--target", "species"}, 2},
+      {{"run", "--data", train, "--target", "species", "--out", (blocker / "run").string()}, 4},
+  };
+  for (const auto& [args, code] : cli) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.code, code) << args[3] << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  }
+}
+
+TEST(EngineRun, PredictBadInputs) {
+  TempDir tmp;
+  const fs::path data = split("iris", tmp.path);
+  const fs::path run_dir = tmp.path / "run";
+  run_ok({"--data", (data / "train.csv").string(), "--target", "species", "--max-trials", "2", "--cv", "2", "--models", "xgboost"},
+         run_dir);
+  const fs::path pred = (tmp.path / "p.csv");
+  auto predict = [&](const fs::path& model, const fs::path& csv, const fs::path& out) {
+    return run_cli({"predict", "--model", model.string(), "--data", csv.string(), "--out", out.string()});
+  };
+  // Extra columns (the target) are ignored; the bundle works on the test file without its target.
+  const fs::path no_target = tmp.path / "no_target.csv";
+  {
+    std::ofstream out(no_target);
+    out << "sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n";
+  }
+  const auto ok = predict(run_dir / "model", no_target, pred);
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(count_lines(slurp(pred)), 3u);
+  struct Case {
+    std::string what;
+    fs::path model, csv, out;
+    int code;
+  };
+  // A foreign bundle (no manifest), a damaged manifest, a foreign manifest, a missing model column.
+  const fs::path foreign = tmp.path / "foreign";
+  fs::create_directories(foreign);
+  const fs::path damaged = tmp.path / "damaged";
+  fs::copy(run_dir / "model", damaged);
+  std::ofstream(damaged / "manifest.json") << "{\"format\": \"glasswing-bundle\", \"version\": 1";
+  const fs::path other = tmp.path / "other";
+  fs::copy(run_dir / "model", other);
+  std::ofstream(other / "manifest.json") << R"({"format": "something-else", "version": 1})";
+  const fs::path newer = tmp.path / "newer";
+  fs::copy(run_dir / "model", newer);
+  {
+    json m = read_json(run_dir / "model/manifest.json");
+    m["version"] = 99;
+    std::ofstream(newer / "manifest.json") << m.dump();
+  }
+  const fs::path broken_model = tmp.path / "broken_model";
+  fs::copy(run_dir / "model", broken_model);
+  std::ofstream(broken_model / "model.json") << "{not json";
+  const fs::path missing_col = tmp.path / "missing_col.csv";
+  std::ofstream(missing_col) << "sepal_length,sepal_width,petal_length\n5.1,3.5,1.4\n";
+  const std::vector<Case> cases{
+      {"foreign dir", foreign, data / "test.csv", pred, 3},
+      {"no such dir", tmp.path / "nope", data / "test.csv", pred, 3},
+      {"damaged manifest", damaged, data / "test.csv", pred, 3},
+      {"foreign manifest", other, data / "test.csv", pred, 3},
+      {"newer bundle", newer, data / "test.csv", pred, 3},
+      {"damaged model", broken_model, data / "test.csv", pred, 3},
+      {"missing column", run_dir / "model", missing_col, pred, 3},
+      {"unwritable out", run_dir / "model", data / "test.csv", tmp.path / "no/such/dir/p.csv", 4},
+  };
+  for (const auto& c : cases) {
+    const auto r = predict(c.model, c.csv, c.out);
+    EXPECT_EQ(r.code, c.code) << c.what << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1u) << c.what << ": " << r.err;
+  }
+}
+
+TEST(EngineApi, Sha256AndFamilies) {
+  TempDir tmp;
+  std::ofstream(tmp.path / "abc") << "abc";
+  EXPECT_EQ(glasswing::engine::sha256_file(tmp.path / "abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_THROW(glasswing::engine::sha256_file(tmp.path / "none"), glasswing::Error);
+  const auto families = glasswing::engine::family_names();
+  ASSERT_FALSE(families.empty());
+  EXPECT_EQ(families.front(), "constant");
+}
