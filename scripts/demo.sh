@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main job: installs what is missing, builds, and opens the Glasswing Studio on the
 # bundled demo dataset (data/demo/credit-g.csv). With --headless (or when there is no display),
-# runs the same job through the CLI instead.
+# runs the job through the CLI instead: the data's profile, then an AutoML run on it (one minute
+# at most) into runs/demo/, whose leaderboard it prints.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 headless=0
@@ -21,6 +22,12 @@ if ((!headless)) && [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
   headless=1
 fi
 if ((headless)); then
-  exec "$build/app/cli/glasswing" inspect "$demo" --target class
+  "$build/app/cli/glasswing" inspect "$demo" --target class
+  echo
+  rm -rf "$root/runs/demo"
+  "$build/app/cli/glasswing" run --data "$demo" --target class --time-budget 60 --max-trials 25 \
+    --seed 0 --out "$root/runs/demo"
+  echo
+  exec cat "$root/runs/demo/leaderboard.csv"
 fi
 exec "$build/app/studio/glasswing-studio" "$demo"
