@@ -15,7 +15,7 @@ packages=(
   libopenblas0-pthread  # LibTorch and numpy on OpenBLAS rather than the reference BLAS (about 10x for the MLP)
   # tests and their interoperability peers
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
-  python3 python3-optuna python3-sklearn python3-xgboost python3-pandas python3-numpy
+  python3 python3-optuna python3-psycopg2 python3-sklearn python3-xgboost python3-pandas python3-numpy
   xvfb xauth fonts-dejavu-core
 )
 

@@ -716,4 +716,36 @@ std::int64_t SqliteStorage::get_trial_id_from_study_id_trial_number(std::int64_t
   });
 }
 
+void SqliteStorage::record_heartbeat(std::int64_t trial_id) {
+  write([&] {
+    trial_head(trial_id);  // the trial must exist
+    // CURRENT_TIMESTAMP: UTC, second resolution, as Optuna's ORM default and func.now() write it.
+    Stmt s(db_, path_,
+           "INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, CURRENT_TIMESTAMP) "
+           "ON CONFLICT(trial_id) DO UPDATE SET heartbeat=CURRENT_TIMESTAMP");
+    s.bind(1, trial_id).run();
+    return 0;
+  });
+}
+
+std::vector<std::int64_t> SqliteStorage::fail_stale_trials(std::int64_t study_id, std::chrono::seconds grace) {
+  return write([&] {
+    require_study(study_id);
+    std::vector<std::int64_t> stale;
+    {
+      Stmt s(db_, path_,
+             "SELECT t.trial_id FROM trials t JOIN trial_heartbeats h ON h.trial_id=t.trial_id "
+             "WHERE t.study_id=? AND t.state='RUNNING' "
+             "AND (julianday(CURRENT_TIMESTAMP) - julianday(h.heartbeat)) * 86400.0 > ? ORDER BY t.trial_id");
+      s.bind(1, study_id).bind(2, static_cast<double>(grace.count()));
+      while (s.step()) stale.push_back(s.i64(0));
+    }
+    for (const auto id : stale) {
+      Stmt u(db_, path_, "UPDATE trials SET state='FAIL', datetime_complete=? WHERE trial_id=? AND state='RUNNING'");
+      u.bind(1, now_text()).bind(2, id).run();
+    }
+    return stale;
+  });
+}
+
 }  // namespace glasswing::search

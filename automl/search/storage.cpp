@@ -35,6 +35,14 @@ FrozenTrial Storage::get_best_trial(std::int64_t study_id) {
   return *best;
 }
 
+void Storage::record_heartbeat(std::int64_t /*trial_id*/) {
+  throw Error(ErrorKind::Usage, "this storage has no heartbeats; use an SQLite or PostgreSQL storage");
+}
+
+std::vector<std::int64_t> Storage::fail_stale_trials(std::int64_t /*study_id*/, std::chrono::seconds /*grace*/) {
+  throw Error(ErrorKind::Usage, "this storage has no heartbeats; use an SQLite or PostgreSQL storage");
+}
+
 namespace detail {
 void check_trial_is_updatable(std::int64_t trial_number, TrialState state) {
   if (is_finished(state)) {

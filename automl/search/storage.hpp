@@ -13,6 +13,7 @@
 // - Errors: glasswing::Error; ErrorKind::Storage for store problems (unknown id, duplicate study
 //   name, I/O), ErrorKind::Usage for misuse (incompatible distribution, NaN objective value).
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -69,6 +70,15 @@ class Storage {
   // All trials of the study ordered by number, optionally only those in `states`.
   virtual std::vector<FrozenTrial> get_all_trials(std::int64_t study_id,
                                                   const std::optional<std::vector<TrialState>>& states = std::nullopt) = 0;
+
+  // ---- heartbeats (Optuna's RDBStorage.record_heartbeat and fail_stale_trials; RDB storages only)
+  // Upserts the trial's trial_heartbeats row with the database clock's now. The default throws
+  // Usage (the in-memory storage has no heartbeats, as Optuna's).
+  virtual void record_heartbeat(std::int64_t trial_id);
+  // Sets FAIL (with datetime_complete) on the study's RUNNING trials whose heartbeat is older than
+  // `grace` by the database clock; RUNNING trials without a heartbeat row are left alone (as
+  // Optuna). Returns the ids of the trials it failed. The default throws Usage.
+  virtual std::vector<std::int64_t> fail_stale_trials(std::int64_t study_id, std::chrono::seconds grace);
 
   // ---- derived (implemented on top of the above; implementations may override)
   virtual std::int64_t get_trial_id_from_study_id_trial_number(std::int64_t study_id, std::int64_t number);

@@ -1,10 +1,19 @@
 #include "automl/search/storage_registry.hpp"
 
 #include "automl/search/in_memory_storage.hpp"
+#ifdef GLASSWING_WITH_POSTGRES
+#include "automl/search/postgres_storage.hpp"
+#endif
 
 namespace glasswing::search {
 
-std::vector<std::string> storage_url_forms() { return {"sqlite:///PATH", "memory:"}; }
+std::vector<std::string> storage_url_forms() {
+#ifdef GLASSWING_WITH_POSTGRES
+  return {"sqlite:///PATH", "postgresql://USER@HOST:PORT/DB", "memory:"};
+#else
+  return {"sqlite:///PATH", "memory:"};
+#endif
+}
 
 std::shared_ptr<Storage> make_storage(std::string_view url, const SqliteOptions& sqlite_options) {
   constexpr std::string_view kSqlite = "sqlite:///";
@@ -20,11 +29,23 @@ std::shared_ptr<Storage> make_storage(std::string_view url, const SqliteOptions&
     }
     return std::make_shared<SqliteStorage>(path, sqlite_options);
   }
+#ifdef GLASSWING_WITH_POSTGRES
+  for (std::string_view scheme : {"postgresql://", "postgres://", "postgresql+"}) {
+    if (url.substr(0, scheme.size()) == scheme) {
+      // The revision, time convention and library version apply to new databases as to new files.
+      PostgresOptions o;
+      o.revision = sqlite_options.revision;
+      o.utc_times = sqlite_options.utc_times;
+      o.library_version = sqlite_options.library_version;
+      return std::make_shared<PostgresStorage>(std::string(url), o);
+    }
+  }
+#endif
   std::string forms;
   for (const auto& f : storage_url_forms()) forms += (forms.empty() ? "" : ", ") + f;
   const bool postgres = url.substr(0, 10) == "postgresql";
   throw Error(ErrorKind::Usage, "unsupported storage URL '" + std::string(url) + "'" +
-                                    (postgres ? " (PostgreSQL storage is not implemented yet)" : "") +
+                                    (postgres ? " (this build has no PostgreSQL storage; configure with -DGLASSWING_WITH_POSTGRES=ON)" : "") +
                                     "; valid forms: " + forms);
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 // Storages by URL, in Optuna's (SQLAlchemy's) spelling, so the same string works in Python:
 //   "sqlite:///relative/path.db"  "sqlite:////absolute/path.db"  "memory:" (in-memory, not shared)
+//   "postgresql://user[:password]@host[:port]/db" (also postgres://, postgresql+psycopg2://), when
+//   built with GLASSWING_WITH_POSTGRES; sqlite_options' revision, utc_times and library_version
+//   then apply to a new PostgreSQL database.
 // An unknown or unsupported scheme throws Error(ErrorKind::Usage) listing the valid forms.
 // The returned storage is shared by its users (Study objects hold it); see storage.hpp for the
 // thread-safety contract.

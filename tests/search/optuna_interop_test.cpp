@@ -14,6 +14,7 @@
 
 #include "automl/search/sqlite_storage.hpp"
 #include "automl/search/study.hpp"
+#include "heartbeat_scenario.hpp"
 #include "search_test_util.hpp"
 
 namespace glasswing::search {
@@ -388,6 +389,28 @@ print(json.dumps({"floats": json.dumps(floats), "grids": grids}))
   const auto theirs = Json::parse(out);
   EXPECT_EQ(theirs["floats"], ours["floats"]);
   EXPECT_EQ(theirs["grids"], ours["grids"]);
+}
+
+// Heartbeats both ways on SQLite: Python Optuna 3.1's fail_stale_trials fails our stale trial
+// (both use SQLite's CURRENT_TIMESTAMP), and ours fails a trial whose heartbeat Python recorded.
+TEST_F(SearchOptunaInterop, HeartbeatsAreUnderstoodBothWays) {
+  const auto db = dir_ / "hb.db";
+  SqliteOptions o;
+  o.revision = kOptunaRevision30;
+  SqliteStorage s(db, o);
+  const auto ours = s.create_new_study({StudyDirection::Minimize}, "hb-ours");
+  const auto t = s.create_new_trial(ours);
+  s.record_heartbeat(t);
+  const auto fresh = s.create_new_trial(ours);
+  int rc = 0;
+  const auto out = testing::run_python(dir_, contract::kPythonHeartbeatScript, "sqlite:///" + db.string(), rc);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(out, "FAIL,RUNNING\n");
+  EXPECT_EQ(s.get_trial(t).state, TrialState::Fail);
+  EXPECT_EQ(s.get_trial(fresh).state, TrialState::Running);
+  const auto failed = s.fail_stale_trials(s.get_study_id_from_name("hb-py"), std::chrono::seconds(1));
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(s.get_trial(failed[0]).state, TrialState::Fail);
 }
 
 }  // namespace
