@@ -161,6 +161,11 @@ class XGBoostTrainer final : public Trainer {
       }
       check(XGBoosterUpdateOneIter(raw, round, dtrain.get()), "training a round");
       done = round + 1;
+      // Nobody reads the training metric without an evaluation set and a callback: skip it.
+      if (!deval && !options.on_round) {
+        best_round = round;
+        continue;
+      }
       const char* text = nullptr;
       check(XGBoosterEvalOneIter(raw, round, dmats.data(), names.data(), dmats.size(), &text), "evaluating a round");
       RoundInfo info;
