@@ -9,29 +9,20 @@
 #include <nlohmann/json.hpp>
 
 #include "transparency/json_util.hpp"
+#include "transparency/util.hpp"
 
 #include "automl/common/error.hpp"
 
 namespace glasswing::transparency {
 namespace {
 
+using detail::number_text;
+using detail::sorted_quantile;
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const char* const kMissing = "(missing)";
 
-std::string number_text(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
 
-double sorted_quantile(const std::vector<double>& s, double q) {
-  const double virt = static_cast<double>(s.size() - 1) * q;
-  const double prev = std::floor(virt);
-  const auto i = static_cast<std::size_t>(prev);
-  if (i + 1 >= s.size()) return s.back();
-  const double t = virt - prev, diff = s[i + 1] - s[i];
-  return t >= 0.5 ? s[i + 1] - diff * (1.0 - t) : s[i] + diff * t;
-}
 
 std::vector<std::string> group_labels(const data::Column& c, const FairnessOptions& o) {
   const std::size_t n = c.size();

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "transparency/json_util.hpp"
+#include "transparency/util.hpp"
 
 #include "automl/common/error.hpp"
 
@@ -152,22 +153,7 @@ double quantile(std::vector<double> values, double q) {
   if (!(q >= 0.0 && q <= 1.0)) throw_usage("quantile: q must be in [0, 1]");
   if (values.empty()) return kNaN;
   std::sort(values.begin(), values.end());
-  // numpy's linear method: virtual index (n-1)q, then _lerp exactly as numpy computes it.
-  const std::size_t n = values.size();
-  const double virt = static_cast<double>(n - 1) * q;
-  double a, b, t;
-  if (virt >= static_cast<double>(n - 1)) {
-    a = b = values[n - 1];
-    t = virt - (-1.0);
-  } else {
-    const double prev = std::floor(virt);
-    const auto i = static_cast<std::size_t>(prev);
-    a = values[i];
-    b = values[i + 1];
-    t = virt - prev;
-  }
-  const double diff = b - a;
-  return t >= 0.5 ? b - diff * (1.0 - t) : a + diff * t;
+  return detail::sorted_quantile(values, q);
 }
 
 MetricInterval bootstrap_metric(std::string_view metric, const metrics::Classification& data,

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "transparency/json_util.hpp"
+#include "transparency/util.hpp"
 
 #include "automl/common/error.hpp"
 #include "automl/data/profile.hpp"
@@ -18,6 +19,8 @@
 
 namespace glasswing::transparency {
 namespace {
+
+using detail::sorted_quantile;
 
 using data::Column;
 using data::Table;
@@ -59,15 +62,6 @@ bool id_like(const Column& c, const WarningOptions& o, double* share) {
   return kind_ok && count >= o.id_min_rows && *share >= o.id_distinct_share;
 }
 
-// numpy.quantile (linear) of sorted values.
-double sorted_quantile(const std::vector<double>& s, double q) {
-  const double virt = static_cast<double>(s.size() - 1) * q;
-  const double prev = std::floor(virt);
-  const auto i = static_cast<std::size_t>(prev);
-  if (i + 1 >= s.size()) return s.back();
-  const double t = virt - prev, diff = s[i + 1] - s[i];
-  return t >= 0.5 ? s[i + 1] - diff * (1.0 - t) : s[i] + diff * t;
-}
 
 // A feature cut into bins for the leakage scores; missing is the last bin.
 struct Binned {
