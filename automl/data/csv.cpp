@@ -42,6 +42,7 @@
 #include <new>
 #include <mutex>
 #include <set>
+#include <system_error>
 #include <thread>
 
 #include "automl/common/error.hpp"
@@ -1133,7 +1134,11 @@ void parallel_for(std::size_t n, unsigned threads, Fn&& fn) {
     }
   };
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::min<std::size_t>(threads, n); ++t) pool.emplace_back(work);
+  try {
+    for (unsigned t = 1; t < std::min<std::size_t>(threads, n); ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {
+    // Fewer threads than asked for: the ones started and this one do the work.
+  }
   work();
   for (auto& t : pool) t.join();
   if (failure) std::rethrow_exception(failure);
@@ -1502,7 +1507,7 @@ class Reader {
       }
     };
 
-    auto worker = [&]() {
+    auto work = [&]() {
       while (!stop.load()) {
         const std::size_t k = next_chunk.fetch_add(1);
         if (k >= nchunks) break;
@@ -1532,9 +1537,24 @@ class Reader {
         merge_ready();
       }
     };
+    // No exception may leave a thread (that would terminate the process): the first one is kept
+    // and rethrown after the join, out of memory included.
+    auto worker = [&]() {
+      try {
+        work();
+      } catch (...) {
+        std::lock_guard lock(merge_mutex);
+        if (!failure) failure = std::current_exception();
+        stop = true;
+      }
+    };
 
     std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+    try {
+      for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      // Fewer threads than asked for: the ones started and this one do the work.
+    }
     worker();
     for (auto& t : pool) t.join();
     if (failure) std::rethrow_exception(failure);
