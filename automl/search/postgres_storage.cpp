@@ -706,50 +706,21 @@ FrozenTrial PostgresStorage::get_trial(std::int64_t trial_id) {
 
 std::vector<FrozenTrial> PostgresStorage::get_all_trials(std::int64_t study_id,
                                                          const std::optional<std::vector<TrialState>>& states) {
-  auto trials = transaction(true, [&] {
+  return transaction(true, [&] {
     require_study(study_id);
-    auto& cache = finished_cache_[study_id];
-    struct Row {
-      std::int64_t id;
-      std::int64_t number;
-      std::string state;
-      std::optional<DateTime> start;
-    };
-    std::vector<Row> rows;
+    std::vector<detail::TrialRowKey> rows;
     {
       auto r = query("SELECT trial_id, number, state, datetime_start FROM trials WHERE study_id = $1 ORDER BY trial_id",
                      {p(study_id)});
       for (int i = 0; i < r.rows(); ++i) {
-        rows.push_back(Row{r.i64(i, 0), r.null(i, 1) ? -1 : r.i64(i, 1), r.text(i, 2),
-                           r.null(i, 3) ? std::nullopt : std::optional(parse_datetime(r.text(i, 3)))});
+        rows.push_back({r.i64(i, 0), r.null(i, 1) ? -1 : r.i64(i, 1), r.text(i, 2),
+                        r.null(i, 3) ? std::nullopt : std::optional(parse_datetime(r.text(i, 3)))});
       }
     }
-    auto cached = [&](const Row& row) -> const FrozenTrial* {
-      const auto it = cache.find(row.id);
-      if (it == cache.end()) return nullptr;
-      const auto& t = it->second;
-      const bool same = t.number == row.number && to_string(t.state) == row.state && t.datetime_start == row.start;
-      return same ? &t : nullptr;
-    };
-    std::size_t first_uncached = 0;
-    while (first_uncached < rows.size() && cached(rows[first_uncached])) ++first_uncached;
-    std::vector<FrozenTrial> out;
-    out.reserve(rows.size());
-    for (std::size_t i = 0; i < first_uncached; ++i) out.push_back(cache.at(rows[i].id));
-    if (first_uncached < rows.size()) {
-      for (auto& t : load_trials(true, study_id, rows[first_uncached].id)) {
-        if (is_finished(t.state)) cache.insert_or_assign(t.trial_id, t);
-        out.push_back(std::move(t));
-      }
-    }
-    return out;
+    return detail::merge_with_finished_cache(
+        rows, finished_cache_[study_id], [&](std::int64_t first_id) { return load_trials(true, study_id, first_id); },
+        states);
   });
-  if (states) {
-    std::erase_if(trials, [&](const FrozenTrial& t) {
-      return std::find(states->begin(), states->end(), t.state) == states->end();
-    });
-  }
-  return trials;
 }
 
 std::int64_t PostgresStorage::get_trial_id_from_study_id_trial_number(std::int64_t study_id, std::int64_t number) {

@@ -657,51 +657,22 @@ FrozenTrial SqliteStorage::get_trial(std::int64_t trial_id) {
 
 std::vector<FrozenTrial> SqliteStorage::get_all_trials(std::int64_t study_id,
                                                        const std::optional<std::vector<TrialState>>& states) {
-  auto trials = read([&] {
+  return read([&] {
     require_study(study_id);
-    auto& cache = finished_cache_[study_id];
-    // The study's trials as they are now. A cached snapshot is used only while its row still
-    // says the same (an id reused after a deletion elsewhere does not match).
-    struct Row {
-      std::int64_t id;
-      std::int64_t number;
-      std::string state;
-      std::optional<std::string> start;
-    };
-    std::vector<Row> rows;
+    std::vector<detail::TrialRowKey> rows;
     {
       Stmt s(db_, path_, "SELECT trial_id, number, state, datetime_start FROM trials WHERE study_id=? ORDER BY trial_id");
       s.bind(1, study_id);
-      while (s.step()) rows.push_back(Row{s.i64(0), s.null(1) ? -1 : s.i64(1), s.text(2), s.opt_text(3)});
-    }
-    auto cached = [&](const Row& r) -> const FrozenTrial* {
-      const auto it = cache.find(r.id);
-      if (it == cache.end()) return nullptr;
-      const auto& t = it->second;
-      const bool same = t.number == r.number && to_string(t.state) == r.state &&
-                        (t.datetime_start ? std::optional(format_datetime(*t.datetime_start)) : std::nullopt) == r.start;
-      return same ? &t : nullptr;
-    };
-    // Every trial below the first one that is not cached comes from the cache.
-    std::size_t first_uncached = 0;
-    while (first_uncached < rows.size() && cached(rows[first_uncached])) ++first_uncached;
-    std::vector<FrozenTrial> out;
-    out.reserve(rows.size());
-    for (std::size_t i = 0; i < first_uncached; ++i) out.push_back(cache.at(rows[i].id));
-    if (first_uncached < rows.size()) {
-      for (auto& t : load_trials(true, study_id, rows[first_uncached].id)) {
-        if (is_finished(t.state)) cache.insert_or_assign(t.trial_id, t);
-        out.push_back(std::move(t));
+      while (s.step()) {
+        const auto start = s.opt_text(3);
+        rows.push_back({s.i64(0), s.null(1) ? -1 : s.i64(1), s.text(2),
+                        start ? std::optional(parse_datetime(*start)) : std::nullopt});
       }
     }
-    return out;
+    return detail::merge_with_finished_cache(
+        rows, finished_cache_[study_id], [&](std::int64_t first_id) { return load_trials(true, study_id, first_id); },
+        states);
   });
-  if (states) {
-    std::erase_if(trials, [&](const FrozenTrial& t) {
-      return std::find(states->begin(), states->end(), t.state) == states->end();
-    });
-  }
-  return trials;
 }
 
 std::int64_t SqliteStorage::get_trial_id_from_study_id_trial_number(std::int64_t study_id, std::int64_t number) {

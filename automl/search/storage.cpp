@@ -44,6 +44,37 @@ std::vector<std::int64_t> Storage::fail_stale_trials(std::int64_t /*study_id*/, 
 }
 
 namespace detail {
+
+std::vector<FrozenTrial> merge_with_finished_cache(
+    const std::vector<TrialRowKey>& rows, std::map<std::int64_t, FrozenTrial>& cache,
+    const std::function<std::vector<FrozenTrial>(std::int64_t)>& load_from,
+    const std::optional<std::vector<TrialState>>& states) {
+  const auto cached = [&](const TrialRowKey& row) -> const FrozenTrial* {
+    const auto it = cache.find(row.id);
+    if (it == cache.end()) return nullptr;
+    const auto& t = it->second;
+    const bool same = t.number == row.number && to_string(t.state) == row.state && t.datetime_start == row.start;
+    return same ? &t : nullptr;
+  };
+  // Every trial below the first one that is not cached comes from the cache.
+  std::size_t first_uncached = 0;
+  while (first_uncached < rows.size() && cached(rows[first_uncached])) ++first_uncached;
+  std::vector<FrozenTrial> out;
+  out.reserve(rows.size());
+  for (std::size_t i = 0; i < first_uncached; ++i) out.push_back(cache.at(rows[i].id));
+  if (first_uncached < rows.size()) {
+    for (auto& t : load_from(rows[first_uncached].id)) {
+      if (is_finished(t.state)) cache.insert_or_assign(t.trial_id, t);
+      out.push_back(std::move(t));
+    }
+  }
+  if (states) {
+    std::erase_if(out, [&](const FrozenTrial& t) {
+      return std::find(states->begin(), states->end(), t.state) == states->end();
+    });
+  }
+  return out;
+}
 void check_trial_is_updatable(std::int64_t trial_number, TrialState state) {
   if (is_finished(state)) {
     throw UpdateFinishedTrialError("trial " + std::to_string(trial_number) + " is already finished (" +

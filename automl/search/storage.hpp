@@ -15,6 +15,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +93,21 @@ class Storage {
 
 // Helpers shared by the implementations.
 namespace detail {
+// A trial's row as the database holds it now: what the finished-trial caches compare with.
+struct TrialRowKey {
+  std::int64_t id = -1;
+  std::int64_t number = -1;
+  std::string state;
+  std::optional<DateTime> start;
+};
+// The study's trials (rows ordered by id) from the cache of finished snapshots where the row still
+// says the same (an id reused after a deletion elsewhere does not match), loading the rest with
+// `load_from(first_uncached_id)`, which returns the trials whose id is at least that; finished
+// ones are added to the cache. Then keeps only `states`, when given.
+std::vector<FrozenTrial> merge_with_finished_cache(
+    const std::vector<TrialRowKey>& rows, std::map<std::int64_t, FrozenTrial>& cache,
+    const std::function<std::vector<FrozenTrial>(std::int64_t)>& load_from,
+    const std::optional<std::vector<TrialState>>& states);
 // Throws UpdateFinishedTrialError when `state` is finished.
 void check_trial_is_updatable(std::int64_t trial_number, TrialState state);
 // Throws Usage when any value is NaN.
