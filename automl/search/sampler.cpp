@@ -1,6 +1,7 @@
 #include "automl/search/sampler.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -13,6 +14,8 @@ namespace {
 constexpr double kSqrt2 = 1.4142135623730951;
 constexpr double kLogSqrt2Pi = 0.9189385332046727;  // log(sqrt(2*pi))
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kFarZ = 12.0;             // exp(-72): far below a double's resolution of any mixture
+constexpr double kNegligibleLog = -50.0;   // exp(-50) * 1e4 kernels < 1e-17 of the largest term
 
 // A double in [0, 1) from 53 random bits: the same on every platform (unlike <random>'s
 // distributions, whose algorithms are implementation-defined).
@@ -195,19 +198,24 @@ std::vector<double> tpe_default_weights(std::size_t n) {
 }
 
 namespace detail {
+namespace {
 
-ParzenEstimator1D build_parzen_estimator(const Distribution& d, const std::vector<double>& internal_obs,
-                                         const TpeOptions& o) {
+std::vector<double> mixture_weights(std::size_t m, const std::vector<double>* predetermined, double prior_weight) {
+  std::vector<double> w = predetermined ? *predetermined : tpe_default_weights(m);
+  w.push_back(prior_weight);
+  const double total = std::accumulate(w.begin(), w.end(), 0.0);
+  for (auto& x : w) x /= total;
+  return w;
+}
+
+// One dimension's kernels (observations first, prior last); `weights` is left empty.
+ParzenEstimator1D build_dim(const Distribution& d, const std::vector<double>& obs, bool multivariate,
+                            std::size_t n_dims, const TpeOptions& o) {
   ParzenEstimator1D pe;
-  const std::size_t m = internal_obs.size();
-  pe.weights = tpe_default_weights(m);
-  pe.weights.push_back(o.prior_weight);
-  const double total = std::accumulate(pe.weights.begin(), pe.weights.end(), 0.0);
-  for (auto& w : pe.weights) w /= total;
-
+  const std::size_t m = obs.size();
   if (const auto* c = std::get_if<CategoricalDistribution>(&d)) {
     const std::size_t k = c->choices.size();
-    for (double v : internal_obs) {
+    for (double v : obs) {
       std::vector<double> row(k, o.prior_weight / static_cast<double>(m + 1));
       row[static_cast<std::size_t>(v)] += 1.0;
       const double sum = std::accumulate(row.begin(), row.end(), 0.0);
@@ -219,23 +227,39 @@ ParzenEstimator1D build_parzen_estimator(const Distribution& d, const std::vecto
   }
 
   const Space s = space_of(d);
-  for (double v : internal_obs) pe.mus.push_back(to_transformed(s, v));
+  pe.mus.reserve(m + 1);
+  for (double v : obs) pe.mus.push_back(to_transformed(s, v));
   if (m > 0) {
-    // Optuna >= 4.9: neighbour gaps among the observations and the bounds (prior excluded).
-    std::vector<std::size_t> order(m);
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return pe.mus[x] < pe.mus[y]; });
-    std::vector<double> e{s.L};
-    for (auto i : order) e.push_back(pe.mus[i]);
-    e.push_back(s.H);
-    std::vector<double> sorted_sigma(m);
-    for (std::size_t i = 0; i < m; ++i) sorted_sigma[i] = std::max(e[i + 1] - e[i], e[i + 2] - e[i + 1]);
-    if (!o.consider_endpoints && m >= 2) {
-      sorted_sigma[0] = e[2] - e[1];
-      sorted_sigma[m - 1] = e[m] - e[m - 1];
+    if (multivariate) {
+      // Optuna <= 4.9 multivariate: one Scott-like bandwidth for every kernel.
+      const double sg = 0.2 * std::pow(static_cast<double>(std::max<std::size_t>(m, 1)),
+                                       -1.0 / (static_cast<double>(n_dims) + 4.0)) *
+                        (s.H - s.L);
+      pe.sigmas.assign(m, sg);
+    } else {
+      // Optuna >= 4.9: neighbour gaps among the observations and the bounds (prior excluded).
+      std::vector<std::pair<double, std::size_t>> sorted(m);  // (centre, index): ties by index, as a stable sort
+      for (std::size_t i = 0; i < m; ++i) sorted[i] = {pe.mus[i], i};
+      std::sort(sorted.begin(), sorted.end());
+      std::vector<std::size_t> order(m);
+      std::vector<double> e;
+      e.reserve(m + 2);
+      e.push_back(s.L);
+      for (std::size_t i = 0; i < m; ++i) {
+        order[i] = sorted[i].second;
+        e.push_back(sorted[i].first);
+      }
+      e.push_back(s.H);
+      std::vector<double> sorted_sigma(m);
+      for (std::size_t i = 0; i < m; ++i) sorted_sigma[i] = std::max(e[i + 1] - e[i], e[i + 2] - e[i + 1]);
+      if (!o.consider_endpoints && m >= 2) {
+        sorted_sigma[0] = e[2] - e[1];
+        sorted_sigma[m - 1] = e[m] - e[m - 1];
+      }
+      pe.sigmas.resize(m);
+      for (std::size_t i = 0; i < m; ++i) pe.sigmas[order[i]] = sorted_sigma[i];
+      pe.by_centre = std::move(order);
     }
-    pe.sigmas.resize(m);
-    for (std::size_t i = 0; i < m; ++i) pe.sigmas[order[i]] = sorted_sigma[i];
     const double max_sigma = s.H - s.L;
     const double min_sigma =
         o.consider_magic_clip ? (s.H - s.L) / std::min(100.0, 1.0 + static_cast<double>(m + 1)) : 1e-12;
@@ -243,47 +267,87 @@ ParzenEstimator1D build_parzen_estimator(const Distribution& d, const std::vecto
   }
   pe.mus.push_back(0.5 * (s.L + s.H));
   pe.sigmas.push_back(s.H - s.L);
+  pe.log_norms.resize(pe.mus.size());
+  for (std::size_t j = 0; j < pe.mus.size(); ++j) {
+    const double a = (s.L - pe.mus[j]) / pe.sigmas[j];
+    const double b = (s.H - pe.mus[j]) / pe.sigmas[j];
+    // Both bounds beyond kFarZ sigmas: the mass is 1 to double precision.
+    pe.log_norms[j] = (a < -kFarZ && b > kFarZ) ? 0.0 : log_gauss_mass(a, b);
+  }
   return pe;
 }
 
-double parzen_log_pdf(const ParzenEstimator1D& pe, const Distribution& d, double internal_value) {
-  std::vector<double> terms(pe.weights.size());
+// Adds log k_j(x_c) of one dimension to acc[c * K + j].
+void add_log_kernels(const ParzenEstimator1D& dim, const Distribution& d, const std::vector<double>& xs,
+                     std::vector<double>& acc) {
   if (std::holds_alternative<CategoricalDistribution>(d)) {
-    const auto idx = static_cast<std::size_t>(internal_value);
-    for (std::size_t j = 0; j < terms.size(); ++j) terms[j] = std::log(pe.weights[j]) + std::log(pe.probs[j][idx]);
-    return logsumexp(terms);
+    const std::size_t K = dim.probs.size();
+    const std::size_t k = dim.probs.front().size();
+    std::vector<double> log_probs(K * k);  // once per call rather than once per candidate
+    for (std::size_t j = 0; j < K; ++j) {
+      for (std::size_t i = 0; i < k; ++i) log_probs[j * k + i] = std::log(dim.probs[j][i]);
+    }
+    for (std::size_t c = 0; c < xs.size(); ++c) {
+      const auto idx = static_cast<std::size_t>(xs[c]);
+      for (std::size_t j = 0; j < K; ++j) acc[c * K + j] += log_probs[j * k + idx];
+    }
+    return;
   }
   const Space s = space_of(d);
-  const double x = to_transformed(s, internal_value);
-  for (std::size_t j = 0; j < terms.size(); ++j) {
-    const double mu = pe.mus[j];
-    const double sg = pe.sigmas[j];
-    const double log_norm = log_gauss_mass((s.L - mu) / sg, (s.H - mu) / sg);
-    double lk = 0;
-    if (s.kind == Space::Continuous) {
-      const double z = (x - mu) / sg;
-      lk = -0.5 * z * z - std::log(sg) - kLogSqrt2Pi - log_norm;
-    } else {
-      const double lo = s.kind == Space::Discrete ? std::max(x - s.q / 2, s.L) : std::max(std::log(internal_value - 0.5), s.L);
-      const double hi = s.kind == Space::Discrete ? std::min(x + s.q / 2, s.H) : std::min(std::log(internal_value + 0.5), s.H);
-      lk = log_gauss_mass((lo - mu) / sg, (hi - mu) / sg) - log_norm;
+  const std::size_t K = dim.mus.size();
+  if (s.kind == Space::Continuous) {
+    std::vector<double> cst(K);
+    for (std::size_t j = 0; j < K; ++j) cst[j] = -std::log(dim.sigmas[j]) - kLogSqrt2Pi - dim.log_norms[j];
+    for (std::size_t c = 0; c < xs.size(); ++c) {
+      const double x = to_transformed(s, xs[c]);
+      double* row = &acc[c * K];
+      for (std::size_t j = 0; j < K; ++j) {
+        const double z = (x - dim.mus[j]) / dim.sigmas[j];
+        row[j] += -0.5 * z * z + cst[j];
+      }
     }
-    terms[j] = std::log(pe.weights[j]) + lk;
+    return;
   }
-  return logsumexp(terms);
+  // Grid values repeat among the candidates: each distinct value's kernel masses once.
+  std::vector<double> seen;
+  std::vector<std::vector<double>> masses;
+  for (std::size_t c = 0; c < xs.size(); ++c) {
+    const double v = xs[c];
+    const auto hit = std::find(seen.begin(), seen.end(), v);
+    const std::vector<double>* lm = nullptr;
+    if (hit != seen.end()) {
+      lm = &masses[static_cast<std::size_t>(hit - seen.begin())];
+    } else {
+      double lo = 0, hi = 0;
+      if (s.kind == Space::Discrete) {
+        lo = std::max(v - s.q / 2, s.L);
+        hi = std::min(v + s.q / 2, s.H);
+      } else {
+        lo = std::max(std::log(v - 0.5), s.L);
+        hi = std::min(std::log(v + 0.5), s.H);
+      }
+      std::vector<double> m(K);
+      for (std::size_t j = 0; j < K; ++j) {
+        const double mu = dim.mus[j];
+        const double sg = dim.sigmas[j];
+        const double a = (lo - mu) / sg;
+        const double b = (hi - mu) / sg;
+        // More than kFarZ sigmas away: a mass below exp(-kFarZ^2/2). The prior kernel always
+        // keeps the mixture far above that, so the term cannot change the double result.
+        m[j] = (a > kFarZ || b < -kFarZ) ? -kInf : log_gauss_mass(a, b) - dim.log_norms[j];
+      }
+      seen.push_back(v);
+      masses.push_back(std::move(m));
+      lm = &masses.back();
+    }
+    double* row = &acc[c * K];
+    for (std::size_t j = 0; j < K; ++j) row[j] += (*lm)[j];
+  }
 }
 
-double parzen_sample(const ParzenEstimator1D& pe, const Distribution& d, std::mt19937_64& rng) {
-  // Component j by the cumulative weights (numpy's choice: inverse CDF of one uniform draw).
-  const double u = uniform01(rng);
-  std::size_t j = 0;
-  double cum = 0;
-  for (; j + 1 < pe.weights.size(); ++j) {
-    cum += pe.weights[j];
-    if (u < cum) break;
-  }
+double sample_dim(const ParzenEstimator1D& dim, const Distribution& d, std::size_t j, std::mt19937_64& rng) {
   if (std::holds_alternative<CategoricalDistribution>(d)) {
-    const auto& row = pe.probs[j];
+    const auto& row = dim.probs[j];
     const double v = uniform01(rng);
     double c = 0;
     for (std::size_t i = 0; i + 1 < row.size(); ++i) {
@@ -293,19 +357,291 @@ double parzen_sample(const ParzenEstimator1D& pe, const Distribution& d, std::mt
     return static_cast<double>(row.size() - 1);
   }
   const Space s = space_of(d);
-  const double mu = pe.mus[j];
-  const double sg = pe.sigmas[j];
+  const double mu = dim.mus[j];
+  const double sg = dim.sigmas[j];
   const double z = truncnorm_std(rng, (s.L - mu) / sg, (s.H - mu) / sg);
   return from_transformed(s, std::clamp(mu + sg * z, s.L, s.H));
+}
+
+// Component j by the cumulative weights (numpy's choice: inverse CDF of one uniform draw).
+std::size_t sample_component(const std::vector<double>& cumulative, std::mt19937_64& rng) {
+  const double u = uniform01(rng) * cumulative.back();
+  const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
+  return std::min<std::size_t>(static_cast<std::size_t>(it - cumulative.begin()), cumulative.size() - 1);
+}
+
+}  // namespace
+
+ParzenEstimator build_parzen_estimator(const std::vector<Distribution>& dists,
+                                       const std::vector<std::vector<double>>& obs,
+                                       const std::vector<double>* below_weights, bool multivariate,
+                                       const TpeOptions& o) {
+  ParzenEstimator pe;
+  pe.dists = dists;
+  const std::size_t m = obs.empty() ? 0 : obs.front().size();
+  if (below_weights && below_weights->size() != m) {
+    throw Error(ErrorKind::Internal, "tpe: observation weights do not match the observations");
+  }
+  pe.weights = mixture_weights(m, below_weights, o.prior_weight);
+  for (std::size_t i = 0; i < dists.size(); ++i) {
+    pe.dims.push_back(build_dim(dists[i], obs[i], multivariate, dists.size(), o));
+    pe.dims.back().weights = pe.weights;
+  }
+  return pe;
+}
+
+std::vector<std::vector<double>> parzen_sample(const ParzenEstimator& pe, std::mt19937_64& rng, std::size_t n) {
+  std::vector<double> cumulative(pe.weights.size());
+  std::partial_sum(pe.weights.begin(), pe.weights.end(), cumulative.begin());
+  std::vector<std::vector<double>> out(pe.dims.size(), std::vector<double>(n));
+  for (std::size_t c = 0; c < n; ++c) {
+    const std::size_t j = sample_component(cumulative, rng);
+    for (std::size_t i = 0; i < pe.dims.size(); ++i) out[i][c] = sample_dim(pe.dims[i], pe.dists[i], j, rng);
+  }
+  return out;
+}
+
+namespace {
+// Phi(b) - Phi(a) for a <= b, computed on the side where it does not cancel.
+double gauss_mass(double a, double b) {
+  if (a >= 0.0) return 0.5 * (std::erfc(a / kSqrt2) - std::erfc(b / kSqrt2));
+  if (b <= 0.0) return 0.5 * (std::erfc(-b / kSqrt2) - std::erfc(-a / kSqrt2));
+  return 1.0 - norm_cdf(a) - norm_cdf(-b);
+}
+
+// One dimension: the mixture summed in linear space (one exp or two erfc per kernel and
+// candidate, no per-term log). nullopt when a sum underflows; the caller then uses logs.
+std::optional<std::vector<double>> log_pdf_1d(const ParzenEstimator& pe, const std::vector<double>& xs) {
+  const auto& dim = pe.dims.front();
+  const auto& d = pe.dists.front();
+  const std::size_t K = pe.weights.size();
+  std::vector<double> out(xs.size());
+  if (std::holds_alternative<CategoricalDistribution>(d)) {
+    for (std::size_t c = 0; c < xs.size(); ++c) {
+      const auto idx = static_cast<std::size_t>(xs[c]);
+      double sum = 0;
+      for (std::size_t j = 0; j < K; ++j) sum += pe.weights[j] * dim.probs[j][idx];
+      if (!(sum > 0)) return std::nullopt;
+      out[c] = std::log(sum);
+    }
+    return out;
+  }
+  const Space s = space_of(d);
+  std::vector<double> scale(K), inv_sigma(K);
+  for (std::size_t j = 0; j < K; ++j) inv_sigma[j] = 1.0 / dim.sigmas[j];
+  for (std::size_t j = 0; j < K; ++j) {
+    scale[j] = s.kind == Space::Continuous
+                   ? std::exp(std::log(pe.weights[j]) - std::log(dim.sigmas[j]) - kLogSqrt2Pi - dim.log_norms[j])
+                   : std::exp(std::log(pe.weights[j]) - dim.log_norms[j]);
+  }
+  // Observation kernels by centre, so that each candidate visits only the kernels within
+  // kFarZ of its widest sigma; the prior (last) is always visited.
+  const std::size_t m = K - 1;
+  std::vector<std::size_t> order = dim.by_centre;
+  if (order.size() != m) {
+    order.resize(m);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return dim.mus[a] < dim.mus[b]; });
+  }
+  std::vector<double> centres(m);
+  double widest = 0;
+  for (std::size_t k = 0; k < m; ++k) {
+    centres[k] = dim.mus[order[k]];
+    widest = std::max(widest, dim.sigmas[order[k]]);
+  }
+  order.push_back(K - 1);
+  auto window = [&](double left, double right) {
+    const auto first = static_cast<std::size_t>(
+        std::lower_bound(centres.begin(), centres.end(), left - kFarZ * widest) - centres.begin());
+    const auto last = static_cast<std::size_t>(
+        std::upper_bound(centres.begin(), centres.end(), right + kFarZ * widest) - centres.begin());
+    return std::pair{first, last};
+  };
+  for (std::size_t c = 0; c < xs.size(); ++c) {
+    double sum = 0;
+    if (s.kind == Space::Continuous) {
+      const double x = to_transformed(s, xs[c]);
+      auto [first, last] = window(x, x);
+      for (std::size_t k = first; k <= last; ++k) {
+        const std::size_t j = k == last ? K - 1 : order[k];
+        const double z = (x - dim.mus[j]) * inv_sigma[j];
+        // Beyond kFarZ sigmas a kernel adds < exp(-72) of its scale: nothing next to the prior
+        // kernel's share (the prior is within one sigma of every point).
+        if (z > kFarZ || z < -kFarZ) continue;
+        sum += scale[j] * std::exp(-0.5 * z * z);
+      }
+    } else {
+      const double v = xs[c];
+      const double lo = s.kind == Space::Discrete ? std::max(v - s.q / 2, s.L) : std::max(std::log(v - 0.5), s.L);
+      const double hi = s.kind == Space::Discrete ? std::min(v + s.q / 2, s.H) : std::min(std::log(v + 0.5), s.H);
+      auto [first, last] = window(lo, hi);
+      for (std::size_t k = first; k <= last; ++k) {
+        const std::size_t j = k == last ? K - 1 : order[k];
+        const double a = (lo - dim.mus[j]) * inv_sigma[j];
+        const double b = (hi - dim.mus[j]) * inv_sigma[j];
+        if (a > kFarZ || b < -kFarZ) continue;  // negligible, see add_log_kernels
+        sum += scale[j] * gauss_mass(a, b);
+      }
+    }
+    if (!(sum > 0) || !std::isfinite(sum)) return std::nullopt;
+    out[c] = std::log(sum);
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<double> parzen_log_pdf(const ParzenEstimator& pe, const std::vector<std::vector<double>>& samples) {
+  if (pe.dims.size() == 1) {
+    if (auto fast = log_pdf_1d(pe, samples.front())) return std::move(*fast);
+  }
+  const std::size_t K = pe.weights.size();
+  const std::size_t n = samples.empty() ? 0 : samples.front().size();
+  std::vector<double> log_w(K);
+  for (std::size_t j = 0; j < K; ++j) log_w[j] = std::log(pe.weights[j]);
+  std::vector<double> acc(n * K);
+  for (std::size_t c = 0; c < n; ++c) std::copy(log_w.begin(), log_w.end(), acc.begin() + static_cast<std::ptrdiff_t>(c * K));
+  for (std::size_t i = 0; i < pe.dims.size(); ++i) add_log_kernels(pe.dims[i], pe.dists[i], samples[i], acc);
+  std::vector<double> out(n);
+  for (std::size_t c = 0; c < n; ++c) {
+    const double* row = &acc[c * K];
+    const double mx = *std::max_element(row, row + K);
+    if (!std::isfinite(mx)) {
+      out[c] = mx;
+      continue;
+    }
+    double sum = 0;
+    for (std::size_t j = 0; j < K; ++j) {
+      const double t = row[j] - mx;
+      if (t > kNegligibleLog) sum += std::exp(t);  // smaller terms cannot change a sum >= 1
+    }
+    out[c] = mx + std::log(sum);
+  }
+  return out;
+}
+
+ParzenEstimator1D build_parzen_estimator(const Distribution& d, const std::vector<double>& internal_obs,
+                                         const TpeOptions& o) {
+  auto pe = build_dim(d, internal_obs, false, 1, o);
+  pe.weights = mixture_weights(internal_obs.size(), nullptr, o.prior_weight);
+  return pe;
+}
+
+double parzen_log_pdf(const ParzenEstimator1D& pe, const Distribution& d, double internal_value) {
+  std::vector<double> acc(pe.weights.size());
+  for (std::size_t j = 0; j < acc.size(); ++j) acc[j] = std::log(pe.weights[j]);
+  add_log_kernels(pe, d, {internal_value}, acc);
+  return logsumexp(acc);
+}
+
+double parzen_sample(const ParzenEstimator1D& pe, const Distribution& d, std::mt19937_64& rng) {
+  std::vector<double> cumulative(pe.weights.size());
+  std::partial_sum(pe.weights.begin(), pe.weights.end(), cumulative.begin());
+  return sample_dim(pe, d, sample_component(cumulative, rng), rng);
 }
 
 }  // namespace detail
 
 // ------------------------------------------------------------------------------------- TPE
+SearchSpace Sampler::infer_relative_search_space(const SamplingContext&) { return {}; }
+
+std::map<std::string, double> Sampler::sample_relative(const SamplingContext&, const SearchSpace&) { return {}; }
+
 TpeSampler::TpeSampler(TpeOptions options) : options_(options), rng_(seed_or_random(options.seed)) {
   if (options_.n_startup_trials < 0) throw Error(ErrorKind::Usage, "tpe: n_startup_trials must be >= 0");
   if (options_.n_ei_candidates < 1) throw Error(ErrorKind::Usage, "tpe: n_ei_candidates must be >= 1");
   if (!(options_.prior_weight > 0)) throw Error(ErrorKind::Usage, "tpe: prior_weight must be > 0");
+  if (options_.group && !options_.multivariate) {
+    throw Error(ErrorKind::Usage, "tpe: option group needs multivariate; set \"multivariate\": true");
+  }
+}
+
+std::optional<std::map<std::string, double>> TpeSampler::sample_space(const SamplingContext& ctx,
+                                                                      const SearchSpace& space) {
+  // The split is the same for every param of a trial (one history snapshot): computed once.
+  std::uint64_t fp = 1469598103934665603ULL;
+  auto mix = [&fp](std::uint64_t v) { fp = (fp ^ v) * 1099511628211ULL; };
+  for (const auto& t : ctx.trials) {
+    mix(static_cast<std::uint64_t>(t.trial_id));
+    mix(static_cast<std::uint64_t>(t.state));
+    mix(t.params.size() * 131 + t.intermediate_values.size());
+    if (t.values) {
+      for (double v : *t.values) mix(std::bit_cast<std::uint64_t>(v));
+    }
+  }
+  if (!split_cache_.valid || split_cache_.data != ctx.trials.data() || split_cache_.size != ctx.trials.size() ||
+      split_cache_.current != ctx.current.trial_id || split_cache_.fingerprint != fp) {
+    split_cache_.split = detail::split_trials(ctx.directions, ctx.trials, ctx.current.trial_id,
+                                              options_.constant_liar, tpe_default_gamma);
+    split_cache_.data = ctx.trials.data();
+    split_cache_.size = ctx.trials.size();
+    split_cache_.current = ctx.current.trial_id;
+    split_cache_.fingerprint = fp;
+    split_cache_.valid = true;
+  }
+  const auto& split = split_cache_.split;
+  if (split.n < static_cast<std::size_t>(options_.n_startup_trials)) return std::nullopt;
+  std::vector<std::string> names;
+  std::vector<Distribution> dists;
+  for (const auto& [name, d] : space) {
+    names.push_back(name);
+    dists.push_back(d);
+  }
+  // Observations of the trials that have every param of the space (Optuna 4.x); a value the
+  // distribution cannot represent drops the trial too.
+  auto observations = [&](const std::vector<const FrozenTrial*>& group, std::vector<bool>& used) {
+    std::vector<std::vector<double>> obs(names.size());
+    used.assign(group.size(), false);
+    std::vector<double> row(names.size());
+    for (std::size_t t = 0; t < group.size(); ++t) {
+      bool ok = true;
+      for (std::size_t i = 0; i < names.size() && ok; ++i) {
+        const auto it = group[t]->params.find(names[i]);
+        if (it == group[t]->params.end()) {
+          ok = false;
+          break;
+        }
+        try {
+          row[i] = to_internal(dists[i], it->second);
+          ok = std::holds_alternative<CategoricalDistribution>(dists[i]) || std::isfinite(row[i]);
+        } catch (const Error&) {
+          ok = false;  // a value this distribution cannot represent carries no information here
+        }
+      }
+      if (!ok) continue;
+      used[t] = true;
+      for (std::size_t i = 0; i < names.size(); ++i) obs[i].push_back(row[i]);
+    }
+    return obs;
+  };
+  std::vector<bool> used_below, used_above;
+  const auto obs_below = observations(split.below, used_below);
+  const auto obs_above = observations(split.above, used_above);
+  std::optional<std::vector<double>> weights_below;
+  if (ctx.directions.size() > 1) {
+    const auto all = detail::mo_weights_below(ctx.directions, split.below);
+    weights_below.emplace();
+    for (std::size_t t = 0; t < all.size(); ++t) {
+      if (used_below[t]) weights_below->push_back(all[t]);
+    }
+  }
+  const auto pe_below = detail::build_parzen_estimator(dists, obs_below, weights_below ? &*weights_below : nullptr,
+                                                       options_.multivariate, options_);
+  const auto pe_above = detail::build_parzen_estimator(dists, obs_above, nullptr, options_.multivariate, options_);
+  const auto samples = detail::parzen_sample(pe_below, rng_, static_cast<std::size_t>(options_.n_ei_candidates));
+  const auto log_l = detail::parzen_log_pdf(pe_below, samples);
+  const auto log_g = detail::parzen_log_pdf(pe_above, samples);
+  std::size_t best = 0;
+  double best_score = -kInf;
+  for (std::size_t c = 0; c < log_l.size(); ++c) {
+    const double score = log_l[c] - log_g[c];
+    if (c == 0 || score > best_score) {
+      best = c;
+      best_score = score;
+    }
+  }
+  std::map<std::string, double> out;
+  for (std::size_t i = 0; i < names.size(); ++i) out.emplace(names[i], samples[i][best]);
+  return out;
 }
 
 double TpeSampler::sample_independent(const SamplingContext& ctx, const std::string& param, const Distribution& d) {
@@ -314,62 +650,39 @@ double TpeSampler::sample_independent(const SamplingContext& ctx, const std::str
     if (const auto* i = std::get_if<IntDistribution>(&d)) return static_cast<double>(i->low);
     return 0.0;
   }
-  if (ctx.directions.size() != 1) {
-    throw Error(ErrorKind::Usage, "sampler 'tpe' does not support multi-objective studies yet; use sampler 'random'");
-  }
-  const double sign = ctx.directions[0] == StudyDirection::Maximize ? -1.0 : 1.0;
-  std::vector<const FrozenTrial*> complete, pruned;
-  for (const auto& t : ctx.trials) {
-    if (t.trial_id == ctx.current.trial_id) continue;
-    if (t.state == TrialState::Complete && t.values && t.values->size() == 1) complete.push_back(&t);
-    else if (t.state == TrialState::Pruned) pruned.push_back(&t);
-  }
-  const std::size_t n = complete.size() + pruned.size();
   std::lock_guard lock(mutex_);
-  if (n < static_cast<std::size_t>(options_.n_startup_trials)) return RandomSampler::sample(rng_, d);
+  const auto values = sample_space(ctx, SearchSpace{{param, d}});
+  if (!values) return RandomSampler::sample(rng_, d);  // start-up trials
+  return values->at(param);
+}
 
-  // Split (Optuna 4.x _split_trials): best COMPLETE first, then PRUNED by depth and last value.
-  std::stable_sort(complete.begin(), complete.end(),
-                   [&](auto a, auto b) { return sign * a->values->front() < sign * b->values->front(); });
-  auto pruned_key = [&](const FrozenTrial* t) -> std::pair<double, double> {
-    if (t->intermediate_values.empty()) return {1.0, 0.0};
-    const auto& [step, v] = *t->intermediate_values.rbegin();
-    return {-static_cast<double>(step), std::isnan(v) ? kInf : sign * v};
-  };
-  std::stable_sort(pruned.begin(), pruned.end(), [&](auto a, auto b) { return pruned_key(a) < pruned_key(b); });
-  std::vector<const FrozenTrial*> ranked = complete;
-  ranked.insert(ranked.end(), pruned.begin(), pruned.end());
-  const std::size_t n_below = std::min(tpe_default_gamma(n), ranked.size());
-  std::vector<const FrozenTrial*> below(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n_below));
-  std::vector<const FrozenTrial*> above(ranked.begin() + static_cast<std::ptrdiff_t>(n_below), ranked.end());
-  auto observations = [&](std::vector<const FrozenTrial*>& group) {
-    std::sort(group.begin(), group.end(), [](auto a, auto b) { return a->number < b->number; });  // chronological
-    std::vector<double> obs;
-    for (const auto* t : group) {
-      const auto it = t->params.find(param);
-      if (it == t->params.end()) continue;
-      try {
-        const double v = to_internal(d, it->second);
-        if (std::holds_alternative<CategoricalDistribution>(d) || std::isfinite(v)) obs.push_back(v);
-      } catch (const Error&) {
-        // A value the current distribution cannot represent carries no information here.
-      }
-    }
-    return obs;
-  };
-  const auto below_pe = detail::build_parzen_estimator(d, observations(below), options_);
-  const auto above_pe = detail::build_parzen_estimator(d, observations(above), options_);
-  double best = 0;
-  double best_score = -kInf;
-  for (int i = 0; i < options_.n_ei_candidates; ++i) {
-    const double x = detail::parzen_sample(below_pe, d, rng_);
-    const double score = detail::parzen_log_pdf(below_pe, d, x) - detail::parzen_log_pdf(above_pe, d, x);
-    if (i == 0 || score > best_score) {
-      best = x;
-      best_score = score;
-    }
+SearchSpace TpeSampler::infer_relative_search_space(const SamplingContext& ctx) {
+  if (!options_.multivariate) return {};
+  if (!options_.group) return detail::intersection_search_space(ctx.trials);
+  SearchSpace out;
+  for (const auto& g : detail::group_decomposed_search_space(ctx.trials)) out.insert(g.begin(), g.end());
+  return out;
+}
+
+std::map<std::string, double> TpeSampler::sample_relative(const SamplingContext& ctx, const SearchSpace& space) {
+  if (!options_.multivariate || space.empty()) return {};
+  std::lock_guard lock(mutex_);
+  if (!options_.group) {
+    auto values = sample_space(ctx, space);
+    return values ? std::move(*values) : std::map<std::string, double>{};
   }
-  return best;
+  std::map<std::string, double> out;
+  for (const auto& g : detail::group_decomposed_search_space(ctx.trials)) {
+    SearchSpace sub;
+    for (const auto& [name, d] : g) {
+      if (const auto it = space.find(name); it != space.end()) sub.emplace(name, it->second);
+    }
+    if (sub.empty()) continue;
+    auto values = sample_space(ctx, sub);
+    if (!values) return {};  // start-up trials: everything is sampled independently
+    out.insert(values->begin(), values->end());
+  }
+  return out;
 }
 
 // -------------------------------------------------------------------------------- registry
@@ -396,7 +709,8 @@ std::unique_ptr<Sampler> make_sampler(std::string_view name, const Json& options
   }
   if (name == "tpe") {
     check_option_keys(name, options, {"seed", "n_startup_trials", "n_ei_candidates", "prior_weight",
-                                      "consider_magic_clip", "consider_endpoints"});
+                                      "consider_magic_clip", "consider_endpoints", "multivariate", "group",
+                                      "constant_liar"});
     TpeOptions o;
     o.seed = seed_option(options);
     try {
@@ -405,6 +719,9 @@ std::unique_ptr<Sampler> make_sampler(std::string_view name, const Json& options
       if (options.contains("prior_weight")) o.prior_weight = options["prior_weight"].get<double>();
       if (options.contains("consider_magic_clip")) o.consider_magic_clip = options["consider_magic_clip"].get<bool>();
       if (options.contains("consider_endpoints")) o.consider_endpoints = options["consider_endpoints"].get<bool>();
+      if (options.contains("multivariate")) o.multivariate = options["multivariate"].get<bool>();
+      if (options.contains("group")) o.group = options["group"].get<bool>();
+      if (options.contains("constant_liar")) o.constant_liar = options["constant_liar"].get<bool>();
     } catch (const nlohmann::json::exception& e) {
       throw Error(ErrorKind::Usage, std::string("sampler 'tpe': an option has the wrong type (") + e.what() + ")");
     }

@@ -1,16 +1,24 @@
 #pragma once
-// Samplers: choose a value for one parameter of a running trial from the study's history.
+// Samplers: choose values for the parameters of a running trial from the study's history.
 //
 // Registry: make_sampler(name, options) with names "random" and "tpe"; an unknown name or an
 // unknown option key throws Error(ErrorKind::Usage) listing the valid ones (nothing is ignored
 // silently). Samplers are seeded (options "seed") and then deterministic: the same history and
 // the same call order give the same values.
 //
-// Thread safety: sample_independent may be called from several threads (an internal mutex
+// Two ways to sample, as Optuna's BaseSampler:
+// - relative (joint): once per trial, before its first sampled param, the trial asks
+//   infer_relative_search_space and then sample_relative for those params together;
+// - independent: every param that the relative step did not cover (or whose requested
+//   distribution does not accept the relative value) goes through sample_independent.
+//
+// Thread safety: the sampling calls may be made from several threads (an internal mutex
 // guards the random engine); determinism then depends on the call order.
 // Values are returned in internal form (see distributions.hpp).
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +31,9 @@
 #include "automl/search/trial.hpp"
 
 namespace glasswing::search {
+
+// Param name -> distribution, ordered by name.
+using SearchSpace = std::map<std::string, Distribution>;
 
 // What a sampler sees: the study's directions, a snapshot of its trials (all states, taken when
 // the current trial sampled its first parameter; it may include the current trial as RUNNING,
@@ -39,6 +50,10 @@ class Sampler {
   virtual std::string_view name() const = 0;
   // Returns the internal value for parameter `param` of `ctx.current`.
   virtual double sample_independent(const SamplingContext& ctx, const std::string& param, const Distribution& d) = 0;
+  // The params to sample jointly for ctx.current (empty: none). Default: none.
+  virtual SearchSpace infer_relative_search_space(const SamplingContext& ctx);
+  // Internal values for (a subset of) `space`; a param left out is sampled independently.
+  virtual std::map<std::string, double> sample_relative(const SamplingContext& ctx, const SearchSpace& space);
 };
 
 // Uniform sampling in the transformed space, as Optuna's RandomSampler.
@@ -55,28 +70,59 @@ class RandomSampler final : public Sampler {
   std::mt19937_64 rng_;
 };
 
-// Univariate TPE with Optuna 4.9's defaults (OPTUNA-COMPAT.md section 4): single-objective only.
+// TPE as Optuna 4.x's TPESampler (OPTUNA-COMPAT.md section 4), defaults of 4.9: univariate,
+// no constant liar. Multi-objective studies use MOTPE (split by non-domination rank and greedy
+// hypervolume subset selection, below weights from hypervolume contributions).
 struct TpeOptions {
   int n_startup_trials = 10;
   int n_ei_candidates = 24;
   double prior_weight = 1.0;
   bool consider_magic_clip = true;
   bool consider_endpoints = false;
+  // Joint sampling over the intersection search space; its bandwidth is the Scott-like rule
+  // of Optuna <= 4.9, also for the params that fall back to independent sampling.
+  bool multivariate = false;
+  // With multivariate: one joint model per group of params that always occur together.
+  bool group = false;
+  // RUNNING trials (other than the current one) join the "above" group, so parallel workers
+  // do not all sample near the same good point.
+  bool constant_liar = false;
   std::optional<std::uint64_t> seed;
 };
+
+namespace detail {
+// The below/above groups of trials (see split_trials below).
+struct TpeSplit {
+  std::vector<const FrozenTrial*> below, above;
+  std::size_t n = 0;
+};
+}  // namespace detail
 
 class TpeSampler final : public Sampler {
  public:
   explicit TpeSampler(TpeOptions options = {});
   std::string_view name() const override { return "tpe"; }
-  // Throws Error(Usage) for a multi-objective study (not implemented yet).
   double sample_independent(const SamplingContext& ctx, const std::string& param, const Distribution& d) override;
+  SearchSpace infer_relative_search_space(const SamplingContext& ctx) override;
+  std::map<std::string, double> sample_relative(const SamplingContext& ctx, const SearchSpace& space) override;
   const TpeOptions& options() const noexcept { return options_; }
 
  private:
+  // Samples the params of `space` jointly (one param: independent sampling); nullopt during the
+  // start-up trials. The caller holds mutex_.
+  std::optional<std::map<std::string, double>> sample_space(const SamplingContext& ctx, const SearchSpace& space);
+
   TpeOptions options_;
   std::mutex mutex_;
   std::mt19937_64 rng_;
+  struct SplitCache {  // keyed by the snapshot's address, size, current trial and a fingerprint
+    bool valid = false;
+    const FrozenTrial* data = nullptr;
+    std::size_t size = 0;
+    std::int64_t current = 0;
+    std::uint64_t fingerprint = 0;
+    detail::TpeSplit split;
+  } split_cache_;
 };
 
 // Optuna's default gamma and weights.
@@ -84,22 +130,81 @@ std::size_t tpe_default_gamma(std::size_t n);
 std::vector<double> tpe_default_weights(std::size_t n);
 
 // Registry. options: a JSON object; "random" takes {"seed"}, "tpe" takes {"seed",
-// "n_startup_trials", "n_ei_candidates", "prior_weight", "consider_magic_clip", "consider_endpoints"}.
+// "n_startup_trials", "n_ei_candidates", "prior_weight", "consider_magic_clip", "consider_endpoints",
+// "multivariate", "group", "constant_liar"} ("group" needs "multivariate").
 std::unique_ptr<Sampler> make_sampler(std::string_view name, const Json& options = Json::object());
 std::vector<std::string> sampler_names();
 
 namespace detail {
-// The univariate Parzen estimator in transformed space, exposed for tests.
+// The univariate Parzen estimator in transformed space, exposed for tests. In a multivariate
+// estimator it is one dimension (its `weights` are then the shared mixture weights).
 struct ParzenEstimator1D {
   std::vector<double> weights;  // normalised, prior last
   std::vector<double> mus;      // numerical: centres (transformed)
   std::vector<double> sigmas;
+  std::vector<double> log_norms;            // numerical: log mass of each kernel on [L, H]
+  std::vector<std::size_t> by_centre;       // numerical, univariate: observation kernels by centre
   std::vector<std::vector<double>> probs;  // categorical: one row per kernel
 };
 ParzenEstimator1D build_parzen_estimator(const Distribution& d, const std::vector<double>& internal_obs,
                                          const TpeOptions& o);
 double parzen_log_pdf(const ParzenEstimator1D& pe, const Distribution& d, double internal_value);
 double parzen_sample(const ParzenEstimator1D& pe, const Distribution& d, std::mt19937_64& rng);
+
+// A product-kernel mixture over several params (Optuna's _ParzenEstimator): kernel j of every
+// dimension shares the mixture weight weights[j]; the prior kernel is last.
+struct ParzenEstimator {
+  std::vector<Distribution> dists;
+  std::vector<double> weights;
+  std::vector<ParzenEstimator1D> dims;
+};
+// obs[dim][i]: internal values, one row per observation. below_weights: predetermined
+// observation weights (multi-objective below), else Optuna's default ramp. multivariate picks
+// the Scott-like bandwidth 0.2 * max(m,1)^(-1/(d+4)) * (H-L) instead of neighbour gaps.
+ParzenEstimator build_parzen_estimator(const std::vector<Distribution>& dists,
+                                       const std::vector<std::vector<double>>& obs,
+                                       const std::vector<double>* below_weights, bool multivariate,
+                                       const TpeOptions& o);
+// n candidates: result[dim][c].
+std::vector<std::vector<double>> parzen_sample(const ParzenEstimator& pe, std::mt19937_64& rng, std::size_t n);
+// log density of each candidate (samples[dim][c]).
+std::vector<double> parzen_log_pdf(const ParzenEstimator& pe, const std::vector<std::vector<double>>& samples);
+
+// ---- history analysis (tpe.cpp)
+// Optuna's IntersectionSearchSpace(include_pruned=True): params present with identical
+// distributions in every COMPLETE and PRUNED trial, single-valued ones dropped.
+SearchSpace intersection_search_space(const std::vector<FrozenTrial>& trials);
+// Optuna's _GroupDecomposedSearchSpace(include_pruned=True): disjoint groups of params such
+// that every COMPLETE/PRUNED trial's params are a union of groups (single-valued dropped, empty
+// groups removed). Groups are ordered by their smallest param name.
+std::vector<SearchSpace> group_decomposed_search_space(const std::vector<FrozenTrial>& trials);
+
+// Optuna 4.x _split_trials: below = best COMPLETE (single-objective: by value; multi-objective:
+// by non-domination rank, the last partial rank by greedy HSSP), then PRUNED by (-last step,
+// value); above = the rest, plus RUNNING trials other than `exclude_trial_id` when
+// constant_liar. Both groups in trial-number order. n = COMPLETE + PRUNED trials considered.
+// (struct TpeSplit is defined above TpeSampler.)
+TpeSplit split_trials(const std::vector<StudyDirection>& directions, const std::vector<FrozenTrial>& trials,
+                      std::int64_t exclude_trial_id, bool constant_liar,
+                      const std::function<std::size_t(std::size_t)>& gamma);
+// Non-domination ranks (0 = Pareto front) of minimisation vectors; equal vectors share a rank.
+// Fronts are peeled only until at least n_below points are ranked; the rest get the next rank
+// (Optuna 4.x's _calculate_nondomination_rank(n_below)).
+std::vector<int> nondomination_ranks(const std::vector<std::vector<double>>& lvals,
+                                     std::size_t n_below = static_cast<std::size_t>(-1));
+// Hypervolume dominated by `points` (minimisation) up to `ref`; points not below ref count 0.
+double hypervolume(const std::vector<std::vector<double>>& points, const std::vector<double>& ref);
+// max(1.1 * worst, 0.9 * worst) per objective, 0 replaced by 1e-12.
+std::vector<double> hv_reference_point(const std::vector<std::vector<double>>& lvals);
+// Greedy hypervolume subset selection (Optuna 4.x _solve_hssp): `subset_size` of the points,
+// returned as positions into `lvals`.
+std::vector<std::size_t> solve_hssp(const std::vector<std::vector<double>>& lvals, std::size_t subset_size,
+                                    const std::vector<double>& ref);
+// Optuna 4.x _calculate_weights_below_for_multi_objective over the below trials (in their order):
+// leave-one-out hypervolume contributions of the Pareto-optimal ones normalised by the largest,
+// at least 1e-12; trials without values (pruned) get 1e-12.
+std::vector<double> mo_weights_below(const std::vector<StudyDirection>& directions,
+                                     const std::vector<const FrozenTrial*>& below);
 }  // namespace detail
 
 }  // namespace glasswing::search

@@ -454,10 +454,14 @@ SqliteStorage::TrialHead SqliteStorage::trial_head(std::int64_t trial_id) {
 }
 
 void SqliteStorage::check_param_compatible(std::int64_t study_id, const std::string& name, const Distribution& d) {
-  // Optuna compares with the first record stored under this name in the study.
+  // Optuna (RDBStorage._check_and_set_param_distribution) compares with any one record stored
+  // under this name in the study (`.first()`, no ORDER BY). Compatibility is an equivalence
+  // (same kind, same log flag, same choices) and every stored record passed this check, so any
+  // record gives the same verdict. Without ORDER BY the query stops at the first match instead
+  // of visiting every trial of the study (O(trials) per set_trial_param).
   Stmt s(db_, path_,
          "SELECT p.distribution_json FROM trial_params p JOIN trials t ON p.trial_id=t.trial_id "
-         "WHERE t.study_id=? AND p.param_name=? ORDER BY p.param_id LIMIT 1");
+         "WHERE t.study_id=? AND p.param_name=? LIMIT 1");
   s.bind(1, study_id).bind(2, name);
   if (s.step()) check_distribution_compatibility(name, distribution_from_json(s.text(0)), d);
 }
@@ -664,8 +668,15 @@ std::vector<FrozenTrial> SqliteStorage::get_all_trials(std::int64_t study_id,
       Stmt s(db_, path_, "SELECT trial_id, number, state, datetime_start FROM trials WHERE study_id=? ORDER BY trial_id");
       s.bind(1, study_id);
       while (s.step()) {
+        std::string state = s.text(2);
+        // Only the rows in `states` take part: ask() looks for WAITING trials before every
+        // trial, and copying the whole cached history to keep none of it cost O(trials).
+        if (states && std::find_if(states->begin(), states->end(),
+                                   [&](TrialState st) { return to_string(st) == state; }) == states->end()) {
+          continue;
+        }
         const auto start = s.opt_text(3);
-        rows.push_back({s.i64(0), s.null(1) ? -1 : s.i64(1), s.text(2),
+        rows.push_back({s.i64(0), s.null(1) ? -1 : s.i64(1), std::move(state),
                         start ? std::optional(parse_datetime(*start)) : std::nullopt});
       }
     }

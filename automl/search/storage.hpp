@@ -74,6 +74,8 @@ class Storage {
                                                   const std::optional<std::vector<TrialState>>& states = std::nullopt) = 0;
 
   // ---- heartbeats (Optuna's RDBStorage.record_heartbeat and fail_stale_trials; RDB storages only)
+  // Whether the two calls below work (false: they throw Usage). Study::optimize asks.
+  virtual bool has_heartbeats() const noexcept { return false; }
   // Upserts the trial's trial_heartbeats row with the database clock's now. The default throws
   // Usage (the in-memory storage has no heartbeats, as Optuna's).
   virtual void record_heartbeat(std::int64_t trial_id);

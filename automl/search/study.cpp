@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -23,14 +24,28 @@ Json Trial::suggest(const std::string& name, const Distribution& d) {
   } else {
     // One snapshot of the history per trial: samplers look at the other trials only, and
     // re-reading it for every parameter would cost a full storage read each time.
-    if (!history_) history_ = study_->storage_->get_all_trials(study_->study_id_);
     FrozenTrial current;
     current.trial_id = trial_id_;
     current.number = number_;
+    if (!history_) {
+      history_ = study_->storage_->get_all_trials(study_->study_id_);
+      study_->pruner_->filter_for_sampler(study_->name_, current, *history_);  // Hyperband: own bracket only
+    }
     current.params = params_;
     current.distributions = distributions_;
     const SamplingContext ctx{study_->directions_, *history_, current};
-    internal = study_->sampler_->sample_independent(ctx, name, d);
+    if (!relative_params_) {  // relative (joint) sampling: once per trial, before its first sampled param
+      relative_space_ = study_->sampler_->infer_relative_search_space(ctx);
+      relative_params_ = relative_space_.empty() ? std::map<std::string, double>{}
+                                                 : study_->sampler_->sample_relative(ctx, relative_space_);
+    }
+    const auto rel = relative_params_->find(name);
+    bool use_relative = false;
+    if (rel != relative_params_->end()) {
+      check_distribution_compatibility(name, relative_space_.at(name), d);
+      use_relative = contains(d, rel->second);  // as Optuna: a changed range falls back to independent
+    }
+    internal = use_relative ? rel->second : study_->sampler_->sample_independent(ctx, name, d);
   }
   study_->storage_->set_trial_param(trial_id_, name, internal, d);
   Json external = to_external(d, internal);
@@ -61,28 +76,41 @@ void Trial::report(double value, std::int64_t step) {
   study_->storage_->set_trial_intermediate_value(trial_id_, step, value);
 }
 
+bool Trial::should_prune() {
+  if (study_->directions_.size() != 1) {
+    throw Error(ErrorKind::Usage, "should_prune() is for single-objective studies; study '" + study_->name_ +
+                                      "' has " + std::to_string(study_->directions_.size()) + " objectives");
+  }
+  const PrunerStudy view(*study_->storage_, study_->study_id_, study_->name_, study_->directions_.front());
+  return study_->pruner_->prune(view, study_->storage_->get_trial(trial_id_));
+}
+
 void Trial::set_user_attr(const std::string& key, const Json& value) {
   study_->storage_->set_trial_user_attr(trial_id_, key, value);
 }
 
 // ------------------------------------------------------------------------------------ Study
-Study::Study(std::shared_ptr<Storage> storage, std::shared_ptr<Sampler> sampler, std::int64_t id)
-    : storage_(std::move(storage)), sampler_(std::move(sampler)), study_id_(id) {
+Study::Study(std::shared_ptr<Storage> storage, std::shared_ptr<Sampler> sampler, std::shared_ptr<Pruner> pruner,
+             std::int64_t id)
+    : storage_(std::move(storage)), sampler_(std::move(sampler)), pruner_(std::move(pruner)), study_id_(id) {
   if (!sampler_) throw Error(ErrorKind::Usage, "a study needs a sampler; see make_sampler()");
+  if (!pruner_) pruner_ = std::make_shared<NopPruner>();
   const auto info = storage_->get_study(id);
   name_ = info.name;
   directions_ = info.directions;
 }
 
 Study Study::create(std::shared_ptr<Storage> storage, const std::string& name,
-                    const std::vector<StudyDirection>& directions, std::shared_ptr<Sampler> sampler) {
+                    const std::vector<StudyDirection>& directions, std::shared_ptr<Sampler> sampler,
+                    std::shared_ptr<Pruner> pruner) {
   const auto id = storage->create_new_study(directions, name);
-  return Study(std::move(storage), std::move(sampler), id);
+  return Study(std::move(storage), std::move(sampler), std::move(pruner), id);
 }
 
-Study Study::load(std::shared_ptr<Storage> storage, const std::string& name, std::shared_ptr<Sampler> sampler) {
+Study Study::load(std::shared_ptr<Storage> storage, const std::string& name, std::shared_ptr<Sampler> sampler,
+                  std::shared_ptr<Pruner> pruner) {
   const auto id = storage->get_study_id_from_name(name);
-  return Study(std::move(storage), std::move(sampler), id);
+  return Study(std::move(storage), std::move(sampler), std::move(pruner), id);
 }
 
 Trial Study::ask() {
@@ -138,6 +166,53 @@ void Study::enqueue_trial(const std::map<std::string, Json>& params, const std::
   storage_->create_new_trial(study_id_, &t);
 }
 
+namespace {
+// Records a trial's heartbeat now and then every `interval` on its own thread (Optuna's
+// heartbeat thread) until destroyed; the destructor wakes it at once (condition variable, no
+// sleep to wait out) and joins it, also while an exception unwinds.
+class HeartbeatThread {
+ public:
+  HeartbeatThread(Storage& storage, std::int64_t trial_id, std::chrono::seconds interval)
+      : storage_(storage), trial_id_(trial_id), interval_(interval) {
+    storage_.record_heartbeat(trial_id_);  // before the objective starts; errors reach optimize()
+    thread_ = std::thread([this] { run(); });
+  }
+  ~HeartbeatThread() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  HeartbeatThread(const HeartbeatThread&) = delete;
+  HeartbeatThread& operator=(const HeartbeatThread&) = delete;
+
+ private:
+  void run() noexcept {
+    std::unique_lock lock(mutex_);
+    while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
+      lock.unlock();
+      try {
+        storage_.record_heartbeat(trial_id_);
+      } catch (...) {
+        // A transient store error: the next interval tries again (the storages retry busy
+        // databases themselves); a store that stays broken fails the trial's tell().
+      }
+      lock.lock();
+    }
+  }
+
+  Storage& storage_;
+  std::int64_t trial_id_;
+  std::chrono::seconds interval_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+}  // namespace
+
 OptimizeReport Study::optimize(const SingleObjective& objective, const OptimizeOptions& options) {
   return optimize(Objective([&](Trial& t) { return std::vector<double>{objective(t)}; }), options);
 }
@@ -145,6 +220,21 @@ OptimizeReport Study::optimize(const SingleObjective& objective, const OptimizeO
 OptimizeReport Study::optimize(const Objective& objective, const OptimizeOptions& options) {
   if (options.n_jobs < 1) throw Error(ErrorKind::Usage, "optimize(): n_jobs must be >= 1");
   if (options.n_trials && *options.n_trials < 0) throw Error(ErrorKind::Usage, "optimize(): n_trials must be >= 0");
+  if (options.heartbeat_interval && options.heartbeat_interval->count() <= 0) {
+    throw Error(ErrorKind::Usage, "optimize(): heartbeat_interval must be >= 1 s, got " +
+                                      std::to_string(options.heartbeat_interval->count()) + " s");
+  }
+  if (options.grace_period && !options.heartbeat_interval) {
+    throw Error(ErrorKind::Usage, "optimize(): grace_period needs heartbeat_interval; set both or neither");
+  }
+  if (options.grace_period && options.grace_period->count() <= 0) {
+    throw Error(ErrorKind::Usage, "optimize(): grace_period must be >= 1 s, got " +
+                                      std::to_string(options.grace_period->count()) + " s");
+  }
+  // Optuna's RDBStorage(heartbeat_interval, grace_period): grace defaults to twice the interval.
+  const bool heartbeats = options.heartbeat_interval && storage_->has_heartbeats();
+  const std::chrono::seconds interval = options.heartbeat_interval.value_or(std::chrono::seconds(0));
+  const std::chrono::seconds grace = options.grace_period.value_or(2 * interval);
   const auto start = std::chrono::steady_clock::now();
   std::atomic<std::int64_t> started{0};
   std::mutex mutex;  // guards report, first_error and the callbacks
@@ -166,9 +256,18 @@ OptimizeReport Study::optimize(const Objective& objective, const OptimizeOptions
       }
       if (options.n_trials && started.fetch_add(1) >= *options.n_trials) return;
       try {
+        if (heartbeats) {  // as Optuna's _run_trial: a killed worker's trial becomes FAIL first
+          const auto stale = storage_->fail_stale_trials(study_id_, grace);
+          if (!stale.empty()) {
+            std::lock_guard lock(mutex);
+            report.n_stale_failed += static_cast<std::int64_t>(stale.size());
+          }
+        }
         Trial trial = ask();
         TrialState state = TrialState::Complete;
         std::optional<std::vector<double>> values;
+        std::optional<HeartbeatThread> heartbeat;
+        if (heartbeats) heartbeat.emplace(*storage_, trial.trial_id(), interval);
         try {
           values = objective(trial);
           if (values->size() != directions_.size()) {
@@ -185,6 +284,7 @@ OptimizeReport Study::optimize(const Objective& objective, const OptimizeOptions
           storage_->set_trial_system_attr(trial.trial_id(), kFailReasonKey, e.what());
           state = TrialState::Fail;
         }
+        heartbeat.reset();  // stopped before the trial finishes, as Optuna
         const auto finished = tell(trial, state, values);
         std::lock_guard lock(mutex);
         ++report.n_trials;

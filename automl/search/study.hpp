@@ -9,6 +9,13 @@
 //   An exception from the objective makes the trial FAIL with its message in the system
 //   attribute "fail_reason" (Optuna 2.x's key), and the loop goes on; throwing TrialPruned
 //   makes it PRUNED. Storage failures stop the loop and are rethrown.
+// - Pruning: a study has a pruner (default none; see pruner.hpp); Trial::should_prune() asks it
+//   with the trial's reports so far. With Hyperband the sampler sees only the trials of the
+//   current trial's bracket (Optuna's _filter_study), applied to the trial's history snapshot.
+// - Heartbeats: with OptimizeOptions::heartbeat_interval on a storage that has them (SQLite,
+//   PostgreSQL), optimize() records the running trial's heartbeat from a background thread every
+//   interval while the objective runs, and fails stale trials (heartbeat older than the grace
+//   period, e.g. of a killed worker) before each new trial, as Optuna's _run_trial.
 //
 // Thread safety: a Study may be used from several threads (optimize's n_jobs does so); a Trial
 // handle belongs to the thread that asked for it. Errors: glasswing::Error.
@@ -24,6 +31,7 @@
 #include <vector>
 
 #include "automl/common/cancel.hpp"
+#include "automl/search/pruner.hpp"
 #include "automl/search/sampler.hpp"
 #include "automl/search/storage.hpp"
 
@@ -53,6 +61,9 @@ class Trial {
   Json suggest_categorical(const std::string& name, std::vector<Json> choices);
   // Reports an intermediate value (single-objective studies only).
   void report(double value, std::int64_t step);
+  // Whether the study's pruner would prune this trial now, given its reports (Optuna's
+  // should_prune; the caller then throws TrialPruned). Single-objective studies only (Usage).
+  bool should_prune();
   void set_user_attr(const std::string& key, const Json& value);
   // The params suggested so far (external values).
   const std::map<std::string, Json>& params() const noexcept { return params_; }
@@ -67,6 +78,8 @@ class Trial {
   std::int64_t number_;
   Json fixed_params_;
   std::optional<std::vector<FrozenTrial>> history_;  // the study's trials, read at the first sampled param
+  std::optional<std::map<std::string, double>> relative_params_;  // sampler's joint values (internal), once
+  SearchSpace relative_space_;
   std::map<std::string, Json> params_;
   std::map<std::string, Distribution> distributions_;
 };
@@ -77,6 +90,11 @@ struct OptimizeOptions {
   int n_jobs = 1;                                       // worker threads
   const CancelToken* cancel = nullptr;
   std::vector<std::function<void(const FrozenTrial&)>> callbacks;  // after each finished trial
+  // Heartbeats (storages with has_heartbeats(); ignored by the in-memory storage): record the
+  // running trial's heartbeat every interval, and before each new trial fail the RUNNING trials
+  // whose heartbeat is older than grace_period (default 2 x interval, as Optuna). Both > 0.
+  std::optional<std::chrono::seconds> heartbeat_interval;
+  std::optional<std::chrono::seconds> grace_period;
 };
 
 struct OptimizeReport {
@@ -84,6 +102,7 @@ struct OptimizeReport {
   std::int64_t n_complete = 0, n_pruned = 0, n_failed = 0;
   bool timed_out = false;
   bool cancelled = false;
+  std::int64_t n_stale_failed = 0;  // other workers' stale trials this call set to FAIL
 };
 
 class Study {
@@ -91,16 +110,20 @@ class Study {
   using Objective = std::function<std::vector<double>(Trial&)>;
   using SingleObjective = std::function<double(Trial&)>;
 
-  // Creates a study (Error(Storage) if the name exists) or loads an existing one.
+  // Creates a study (Error(Storage) if the name exists) or loads an existing one. A null
+  // pruner means none (NopPruner).
   static Study create(std::shared_ptr<Storage> storage, const std::string& name,
-                      const std::vector<StudyDirection>& directions, std::shared_ptr<Sampler> sampler);
-  static Study load(std::shared_ptr<Storage> storage, const std::string& name, std::shared_ptr<Sampler> sampler);
+                      const std::vector<StudyDirection>& directions, std::shared_ptr<Sampler> sampler,
+                      std::shared_ptr<Pruner> pruner = nullptr);
+  static Study load(std::shared_ptr<Storage> storage, const std::string& name, std::shared_ptr<Sampler> sampler,
+                    std::shared_ptr<Pruner> pruner = nullptr);
 
   std::int64_t study_id() const noexcept { return study_id_; }
   const std::string& name() const noexcept { return name_; }
   const std::vector<StudyDirection>& directions() const noexcept { return directions_; }
   Storage& storage() const noexcept { return *storage_; }
   Sampler& sampler() const noexcept { return *sampler_; }
+  Pruner& pruner() const noexcept { return *pruner_; }
 
   Trial ask();
   FrozenTrial tell(const Trial& trial, TrialState state, std::optional<std::vector<double>> values = std::nullopt);
@@ -116,10 +139,12 @@ class Study {
 
  private:
   friend class Trial;
-  Study(std::shared_ptr<Storage> storage, std::shared_ptr<Sampler> sampler, std::int64_t id);
+  Study(std::shared_ptr<Storage> storage, std::shared_ptr<Sampler> sampler, std::shared_ptr<Pruner> pruner,
+        std::int64_t id);
 
   std::shared_ptr<Storage> storage_;
   std::shared_ptr<Sampler> sampler_;
+  std::shared_ptr<Pruner> pruner_;  // never null
   std::int64_t study_id_;
   std::string name_;
   std::vector<StudyDirection> directions_;

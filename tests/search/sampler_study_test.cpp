@@ -30,10 +30,10 @@ TEST(SearchSamplerRegistry, NamesOptionsAndErrors) {
     EXPECT_NE(std::string(e.what()).find("valid samplers: random, tpe"), std::string::npos) << e.what();
   }
   try {
-    make_sampler("tpe", Json::parse(R"({"multivariate": true})"));
+    make_sampler("tpe", Json::parse(R"({"multivarite": true})"));
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("'multivariate'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'multivarite'"), std::string::npos) << e.what();
   }
   EXPECT_THROW(make_sampler("tpe", Json::parse(R"({"n_startup_trials": "x"})")), Error);
   EXPECT_THROW(make_sampler("random", Json::parse(R"({"seed": 1.5})")), Error);
@@ -169,7 +169,7 @@ TEST(SearchTpe, DeterministicStartsLikeRandomAndBeatsRandom) {
   EXPECT_LT(tpe[2], rnd[2]) << "median best: tpe " << tpe[2] << " random " << rnd[2];
 }
 
-TEST(SearchTpe, MaximizeUsesPrunedTrialsAndRejectsMultiObjective) {
+TEST(SearchTpe, MaximizeUsesPrunedTrialsAndSupportsMultiObjective) {
   auto study = Study::create(std::make_shared<InMemoryStorage>(), "m", {StudyDirection::Maximize},
                              make_sampler("tpe", Json{{"seed", 3}, {"n_startup_trials", 5}}));
   OptimizeOptions o;
@@ -187,7 +187,8 @@ TEST(SearchTpe, MaximizeUsesPrunedTrialsAndRejectsMultiObjective) {
   auto mo = Study::create(std::make_shared<InMemoryStorage>(), "mo", {StudyDirection::Minimize, StudyDirection::Minimize},
                           make_sampler("tpe", Json{{"n_startup_trials", 0}}));
   auto t = mo.ask();
-  EXPECT_THROW(t.suggest_float("x", 0, 1), Error);
+  const double x = t.suggest_float("x", 0, 1);  // MOTPE (tpe_multivariate_test.cpp)
+  EXPECT_TRUE(x >= 0 && x <= 1);
 }
 
 TEST(SearchStudy, AskTellAndEnqueue) {
