@@ -10,13 +10,14 @@ packages=(
   # libraries every build needs
   nlohmann-json3-dev libcli11-dev libsqlite3-dev zlib1g-dev libfmt-dev libssl-dev
   # optional parts (on by default)
-  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev libgl-dev
+  qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libxkbcommon-dev libgl-dev
   libtorch-dev libxgboost-dev xgboost libpq-dev postgresql
   libopenblas0-pthread  # LibTorch and numpy on OpenBLAS rather than the reference BLAS (about 10x for the MLP)
   # tests and their interoperability peers
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
   python3 python3-optuna python3-psycopg2 python3-sklearn python3-xgboost python3-pandas python3-numpy
   xvfb xauth fonts-dejavu-core
+  chromium  # renders report.html headless in tests/cli (report_render_test)
 )
 
 missing=()

@@ -16,5 +16,9 @@ void add_study_command(CLI::App& app, Action& action);
 void add_search_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
 void add_predict_command(CLI::App& app, Action& action);
+void add_report_command(CLI::App& app, Action& action);
+// Writes RUN_DIR/report.html (as `glasswing report --run RUN_DIR`); false with `problem` set on failure.
+bool write_run_report(const std::string& run_dir, std::string& problem);
+void add_worker_command(CLI::App& app, Action& action);
 
 }  // namespace glasswing::cli

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   glasswing::cli::add_search_command(app, action);
   glasswing::cli::add_run_command(app, action);
   glasswing::cli::add_predict_command(app, action);
+  glasswing::cli::add_report_command(app, action);
+  glasswing::cli::add_worker_command(app, action);
 
   try {
     app.parse(argc, argv);

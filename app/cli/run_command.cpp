@@ -61,21 +61,27 @@ int run_main(RunOptions& o, const CLI::App& cmd) {
   auto on_trial = [](const engine::TrialEvent& e) {
     char line[256];
     if (e.state == "COMPLETE")
-      std::snprintf(line, sizeof line, "trial %3lld  %-9s %s ± %s   best %s (trial %lld)  %6.1f s",
+      std::snprintf(line, sizeof line, "trial %3lld  %-10s %s ± %s   best %s (trial %lld)  %6.1f s",
                     static_cast<long long>(e.number), e.family.c_str(), fmt(e.value).c_str(), fmt(e.sd).c_str(),
                     fmt(e.best_value).c_str(), static_cast<long long>(e.best_number), e.elapsed_s);
     else
-      std::snprintf(line, sizeof line, "trial %3lld  %-9s %s: %.150s", static_cast<long long>(e.number), e.family.c_str(),
+      std::snprintf(line, sizeof line, "trial %3lld  %-10s %s: %.150s", static_cast<long long>(e.number), e.family.c_str(),
                     e.state.c_str(), e.fail_reason.c_str());
     std::cout << line << std::endl;
   };
   const engine::RunResult r = engine::run(s, on_trial, &g_interrupt);
   std::signal(SIGINT, SIG_DFL);
+  // The run's report (transparency lives outside the engine, so the CLI writes it); a failed
+  // report never fails the run.
+  if (std::string problem; !write_run_report(r.run_dir.string(), problem))
+    std::cerr << "warning: report.html was not written: " << problem << " (retry with `glasswing report --run "
+              << r.run_dir.string() << "`)\n";
 
   for (const auto& i : r.issues) std::cerr << "note: " << i.source << ": " << i.message << '\n';
   const auto& best = r.leaderboard.front();
   std::cout << "\n" << r.task << " task, metric " << r.metric << " (" << (r.maximize ? "higher" : "lower")
-            << " is better); trials: " << r.trials_complete << " complete, " << r.trials_failed << " failed\n";
+            << " is better); trials: " << r.trials_complete << " complete, " << r.trials_pruned << " pruned, "
+            << r.trials_failed << " failed\n";
   std::cout << "best: trial " << best.trial << " (" << best.family << ") CV " << fmt(best.cv_mean) << " ± " << fmt(best.cv_sd);
   if (r.baseline_cv) std::cout << "; constant baseline CV " << fmt(*r.baseline_cv);
   std::cout << '\n';
@@ -98,11 +104,11 @@ void add_run_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"auto", "binary", "multiclass", "regression"}));
   cmd->add_option("--metric", o->s.metric, "auto|roc_auc|log_loss|accuracy|balanced_accuracy|f1|rmse|mae|r2");
   cmd->add_option("--time-budget", o->time_budget, "seconds for the search (the final refit comes after)");
-  cmd->add_option("--max-trials", o->max_trials, "trials in all (default 30 when no time budget is given)");
+  cmd->add_option("--max-trials", o->max_trials, "trials in all (default 30 when no time budget is given; with only a time budget: until it ends)");
   cmd->add_option("--cv", o->cv, "cross-validation folds (default: chosen from the data size)");
   cmd->add_option("--seed", o->s.seed, "random seed (default 0)");
-  cmd->add_option("--jobs", o->s.jobs, "threads per fit (0: all cores)");
-  cmd->add_option("--models", o->models, "comma-separated families: constant, xgboost, mlp, linear (default: all)");
+  cmd->add_option("--jobs", o->s.jobs, "trials at once (default 1); each fit gets max(1, cores/jobs) threads");
+  cmd->add_option("--models", o->models, "comma-separated families: constant, xgboost, xgboost_rf, mlp, linear (default: all)");
   cmd->add_option("--device", o->s.device, "auto|cpu|cuda");
   cmd->add_option("--storage", o->s.storage, "search store URL (default sqlite RUN_DIR/search.db)");
   cmd->add_option("--search", o->s.search_name, "search name in the store (default glasswing-run)");

@@ -6,14 +6,18 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 #include "automl/common/error.hpp"
 #include "automl/data/csv.hpp"
@@ -22,6 +26,7 @@
 #include "automl/engine/validation.hpp"
 #include "automl/features/pipeline.hpp"
 #include "automl/metrics/metrics.hpp"
+#include "automl/search/pruner.hpp"
 #include "automl/search/storage_registry.hpp"
 #include "automl/search/study.hpp"
 #include "backend/registry.hpp"
@@ -163,6 +168,28 @@ features::PipelineOptions pipeline_options(const std::string& family, std::uint6
   return o;
 }
 
+// The backend trainer of a family ("xgboost_rf" is XGBoost in random-forest mode).
+std::string trainer_of(const std::string& family) { return family == "xgboost_rf" ? std::string("xgboost") : family; }
+
+// The params a family fixes (not searched).
+void add_fixed_params(const std::string& family, backend::Params& p) {
+  if (family == "xgboost") {
+    p["early_stopping_rounds"] = 30;
+  } else if (family == "xgboost_rf") {
+    // XGBoost's random forest: one round of num_parallel_tree trees, no shrinkage, row and column
+    // sampling below 1 (per split), an almost unregularised leaf weight.
+    p["n_estimators"] = 1;
+    p["learning_rate"] = 1;
+    p["reg_lambda"] = 1e-5;
+    p["early_stopping_rounds"] = 0;
+  } else if (family == "linear") {
+    p["max_epochs"] = 200;
+    p["early_stopping_rounds"] = 20;
+  } else if (family == "mlp") {
+    p["early_stopping_rounds"] = 8;
+  }
+}
+
 // The family's hyperparameters for a trial (a conditional space: names carry the family).
 backend::Params suggest_params(search::Trial& trial, const std::string& family) {
   backend::Params p;
@@ -174,19 +201,25 @@ backend::Params suggest_params(search::Trial& trial, const std::string& family) 
     p["colsample_bytree"] = trial.suggest_float("xgboost.colsample_bytree", 0.4, 1.0);
     p["reg_lambda"] = trial.suggest_float("xgboost.reg_lambda", 1e-3, 10.0, true);
     p["n_estimators"] = static_cast<double>(trial.suggest_int("xgboost.n_estimators", 50, 1000, true));
-    p["early_stopping_rounds"] = 30;
+    add_fixed_params(family, p);
+  } else if (family == "xgboost_rf") {
+    p["num_parallel_tree"] = static_cast<double>(trial.suggest_int("xgboost_rf.num_parallel_tree", 50, 500, true));
+    p["max_depth"] = static_cast<double>(trial.suggest_int("xgboost_rf.max_depth", 4, 16));
+    p["min_child_weight"] = trial.suggest_float("xgboost_rf.min_child_weight", 0.1, 10.0, true);
+    p["subsample"] = trial.suggest_float("xgboost_rf.subsample", 0.5, 0.95);
+    p["colsample_bynode"] = trial.suggest_float("xgboost_rf.colsample_bynode", 0.2, 0.95);
+    add_fixed_params(family, p);
   } else if (family == "linear") {
     p["l1"] = trial.suggest_float("linear.l1", 1e-6, 1e-1, true);
     p["l2"] = trial.suggest_float("linear.l2", 1e-6, 1.0, true);
-    p["max_epochs"] = 200;
-    p["early_stopping_rounds"] = 20;
+    add_fixed_params(family, p);
   } else if (family == "mlp") {
     p["width"] = static_cast<double>(trial.suggest_int("mlp.width", 32, 256, true));
     p["depth"] = static_cast<double>(trial.suggest_int("mlp.depth", 1, 3));
     p["dropout"] = trial.suggest_float("mlp.dropout", 0.0, 0.4);
     p["learning_rate"] = trial.suggest_float("mlp.learning_rate", 1e-4, 1e-2, true);
     p["max_epochs"] = static_cast<double>(trial.suggest_int("mlp.max_epochs", 10, 60));
-    p["early_stopping_rounds"] = 8;
+    add_fixed_params(family, p);
   }
   return p;
 }
@@ -202,6 +235,12 @@ std::map<std::string, Json> default_params(const std::string& family) {
     m["xgboost.colsample_bytree"] = 0.8;
     m["xgboost.reg_lambda"] = 1.0;
     m["xgboost.n_estimators"] = 500;
+  } else if (family == "xgboost_rf") {
+    m["xgboost_rf.num_parallel_tree"] = 300;
+    m["xgboost_rf.max_depth"] = 12;
+    m["xgboost_rf.min_child_weight"] = 1.0;
+    m["xgboost_rf.subsample"] = 0.8;
+    m["xgboost_rf.colsample_bynode"] = 0.6;
   } else if (family == "linear") {
     m["linear.l1"] = 1e-5;
     m["linear.l2"] = 1e-4;
@@ -221,12 +260,7 @@ backend::Params params_of(const search::FrozenTrial& t, const std::string& famil
   const std::string prefix = family + ".";
   for (const auto& [name, value] : t.params)
     if (name.rfind(prefix, 0) == 0) p[name.substr(prefix.size())] = value.get<double>();
-  if (family == "xgboost") p["early_stopping_rounds"] = 30;
-  if (family == "linear") {
-    p["max_epochs"] = 200;
-    p["early_stopping_rounds"] = 20;
-  }
-  if (family == "mlp") p["early_stopping_rounds"] = 8;
+  add_fixed_params(family, p);
   return p;
 }
 
@@ -259,7 +293,7 @@ FitOutcome fit_model(const Prepared& p, const std::string& family, const backend
     out.report.seconds = seconds_since(t0);
     return out;
   }
-  out.model.trainer = backend::make_trainer(family, params);
+  out.model.trainer = backend::make_trainer(trainer_of(family), params);
   backend::FitOptions fo;
   fo.task = backend_task(p.task);
   fo.num_classes = p.task == "multiclass" ? static_cast<int>(p.outputs()) : 0;
@@ -278,7 +312,7 @@ FitOutcome fit_model(const Prepared& p, const std::string& family, const backend
 
 // The rounds/epochs to use when refitting on all rows: the folds' mean best round (+1).
 backend::Params refit_params(const std::string& family, backend::Params params, const std::vector<double>& best_rounds) {
-  if (family == "constant" || best_rounds.empty()) return params;
+  if (family == "constant" || family == "xgboost_rf" || best_rounds.empty()) return params;
   double mean = 0;
   for (const double r : best_rounds) mean += r + 1.0;
   mean /= static_cast<double>(best_rounds.size());
@@ -410,11 +444,416 @@ class CancelForwarder {
   std::thread thread_;
 };
 
+
+// ---- Heartbeats and stale trials -------------------------------------------------------------
+
+constexpr const char* kOwnerKey = "glasswing.owner";
+constexpr const char* kRetryOfKey = "glasswing.retry_of";
+constexpr const char* kSettingsKey = "glasswing.settings";
+constexpr const char* kDefaultsKey = "glasswing.defaults_enqueued";
+constexpr auto kHeartbeatInterval = std::chrono::seconds(5);
+constexpr auto kHeartbeatGrace = std::chrono::seconds(30);
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+// The start time of a process (field 22 of /proc/PID/stat, clock ticks since boot), "" when it
+// does not exist or is a zombie. With the pid it names a process even when pids are reused.
+std::string process_start(long long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!in || !std::getline(in, text)) return "";
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream fields(text.substr(close + 1));
+  std::vector<std::string> f;
+  std::string x;
+  while (fields >> x) f.push_back(x);
+  if (f.size() < 20 || f[0] == "Z" || f[0] == "X") return "";  // f[0] is field 3 (state)
+  return f[19];
+}
+
+Json owner_json() {
+  const long long pid = static_cast<long long>(::getpid());
+  return Json{{"host", host_name()}, {"pid", pid}, {"start", process_start(pid)}};
+}
+
+// Records a heartbeat for each trial this process is running (at its start, then every
+// kHeartbeatInterval on a helper thread), and marks the trial with its owner process, so that a
+// later --resume or worker can tell a live trial from one whose process was killed.
+class Heartbeats {
+ public:
+  explicit Heartbeats(search::Storage& storage) : storage_(storage), owner_(owner_json()) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Heartbeats() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  Heartbeats(const Heartbeats&) = delete;
+  Heartbeats& operator=(const Heartbeats&) = delete;
+
+  class Scope {
+   public:
+    Scope(Heartbeats& h, std::int64_t trial_id) : h_(h), id_(trial_id) { h_.begin(id_); }
+    ~Scope() { h_.end(id_); }
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    Heartbeats& h_;
+    std::int64_t id_;
+  };
+
+ private:
+  void begin(std::int64_t id) {
+    storage_.set_trial_system_attr(id, kOwnerKey, owner_);
+    beat(id);
+    std::lock_guard lock(mutex_);
+    live_.insert(id);
+  }
+  void end(std::int64_t id) {
+    std::lock_guard lock(mutex_);
+    live_.erase(id);
+  }
+  void beat(std::int64_t id) {
+    if (!enabled_.load()) return;
+    try {
+      storage_.record_heartbeat(id);
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::Usage) enabled_.store(false);  // a store without heartbeats
+      // A missed beat otherwise (a busy store): the next one tries again.
+    }
+  }
+  void loop() {
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      wake_.wait_for(lock, kHeartbeatInterval, [this] { return stop_; });
+      if (stop_) break;
+      const std::set<std::int64_t> ids = live_;
+      lock.unlock();
+      for (const auto id : ids) beat(id);
+      lock.lock();
+    }
+  }
+
+  search::Storage& storage_;
+  Json owner_;
+  std::atomic<bool> enabled_{true};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::set<std::int64_t> live_;
+  std::thread thread_;
+};
+
+// Before a process adds trials to a search: RUNNING trials whose process is gone become FAIL.
+// - Trials of a process on this host that no longer runs (killed): at once, with the reason.
+// - Any other trial whose heartbeat is older than kHeartbeatGrace (Storage::fail_stale_trials).
+// - A RUNNING trial with neither an owner nor a heartbeat (another writer) is left as it is; it
+//   blocks nothing: only finished trials count towards --max-trials and nobody waits for it.
+// A killed trial that was an enqueued default is enqueued once more (user attr glasswing.retry_of).
+// Returns how many trials it failed.
+std::int64_t fail_stale(search::Study& study, IssueLog& issues) {
+  search::Storage& st = study.storage();
+  const std::string host = host_name();
+  std::vector<std::int64_t> failed;
+  std::int64_t unknown = 0;
+  for (const auto& t : study.trials({{search::TrialState::Running}})) {
+    const auto it = t.system_attrs.find(kOwnerKey);
+    if (it == t.system_attrs.end() || !it->second.is_object()) {
+      ++unknown;
+      continue;
+    }
+    const Json& o = it->second;
+    if (o.value("host", std::string()) != host) continue;
+    const long long pid = o.value("pid", 0LL);
+    const std::string start = o.value("start", std::string());
+    if (pid > 0 && !start.empty() && process_start(pid) == start) continue;  // still running
+    try {
+      st.set_trial_system_attr(t.trial_id, search::kFailReasonKey,
+                               "its process (pid " + std::to_string(pid) + " on " + host + ") ended before it finished");
+      st.set_trial_state_values(t.trial_id, search::TrialState::Fail);
+      failed.push_back(t.trial_id);
+    } catch (const search::UpdateFinishedTrialError&) {
+      // It finished meanwhile.
+    }
+  }
+  try {
+    for (const auto id : st.fail_stale_trials(study.study_id(), kHeartbeatGrace)) failed.push_back(id);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Usage) throw;  // a store without heartbeats
+  }
+  for (const auto id : failed) {
+    const search::FrozenTrial t = st.get_trial(id);
+    const auto fixed = t.system_attrs.find(search::kFixedParamsKey);
+    if (fixed == t.system_attrs.end() || !fixed->second.is_object() || t.user_attrs.count(kRetryOfKey) > 0) continue;
+    std::map<std::string, Json> params;
+    for (const auto& [k, v] : fixed->second.items()) params.emplace(k, v);
+    study.enqueue_trial(params, {{kRetryOfKey, t.number}});
+  }
+  if (!failed.empty())
+    issues.add(Severity::Warning, "search", std::to_string(failed.size()) +
+                                                " RUNNING trial(s) of a process that ended (or stopped sending heartbeats) "
+                                                "were set to FAIL; finished trials are kept");
+  if (unknown > 0)
+    issues.add(Severity::Info, "search", std::to_string(unknown) +
+                                             " RUNNING trial(s) without an owner or heartbeat were left as they are");
+  return static_cast<std::int64_t>(failed.size());
+}
+
+// The search's sampler: seeded TPE; with parallel trials, TPE's constant liar (RUNNING trials
+// count as bad ones) so that the workers do not all sample near the same good point.
+std::shared_ptr<search::Sampler> make_search_sampler(std::uint64_t seed, int jobs) {
+  Json o{{"seed", seed}};
+  if (jobs > 1) o["constant_liar"] = true;
+  return search::make_sampler("tpe", o);
+}
+
+// Optuna's MedianPruner on the running mean CV score after each fold, once kPrunerStartup trials
+// are COMPLETE (the baseline and the defaults then have scores to compare with).
+constexpr int kPrunerStartup = 8;
+std::shared_ptr<search::Pruner> make_search_pruner() {
+  return search::make_pruner("median", Json{{"n_startup_trials", kPrunerStartup}, {"n_warmup_steps", 0}});
+}
+
+// ---- The problem a search optimises (rebuilt by a worker from the search's attributes) -----
+
+struct Problem {
+  Prepared p;
+  std::string metric;
+  bool maximize = true;
+  ValidationPlan plan;
+  std::vector<Fold> folds;
+  std::vector<std::string> families;  // "constant" first
+  std::vector<Json> family_choices;   // the TPE's "model" choices (all but constant)
+  std::uint64_t seed = 0;
+  std::optional<int> cv;
+  fs::path data;  // absolute
+  std::string data_sha;
+  double read_s = 0;
+};
+
+// The families of --models (Usage for an unknown one), "constant" always first.
+std::vector<std::string> check_families(const std::vector<std::string>& models) {
+  const std::vector<std::string> available = family_names();
+  std::vector<std::string> families;
+  if (models.empty()) {
+    families = available;
+  } else {
+    for (const auto& m : models) {
+      if (std::find(available.begin(), available.end(), m) == available.end())
+        throw Error(ErrorKind::Usage, "unknown model family '" + m + "' in --models; valid: " + join(available));
+      if (std::find(families.begin(), families.end(), m) == families.end()) families.push_back(m);
+    }
+  }
+  if (std::find(families.begin(), families.end(), "constant") == families.end()) families.insert(families.begin(), "constant");
+  return families;
+}
+
+int threads_per_fit(int jobs) {
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return std::max(1, cores / std::max(1, jobs));
+}
+
+Problem load_problem(const fs::path& data, const std::string& target, const std::string& task, const std::string& metric_setting,
+                     std::optional<int> cv, std::uint64_t seed, std::vector<std::string> families, IssueLog& issues) {
+  Problem pb;
+  const auto t_read = Clock::now();
+  pb.data = fs::absolute(data).lexically_normal();
+  pb.data_sha = sha256_file(data);
+  data::Table table = data::read_csv(data);
+  pb.p = prepare(std::move(table), target, task, issues);
+  pb.read_s = seconds_since(t_read);
+  pb.metric = metric_setting == "auto" ? std::string(metrics::default_metric(metric_task(pb.p.task))) : metric_setting;
+  const metrics::MetricInfo& minfo = metrics::info(pb.metric);
+  if (!metrics::applies(minfo, metric_task(pb.p.task))) {
+    std::vector<std::string> valid;
+    for (const auto& m : metrics::registry())
+      if (metrics::applies(m, metric_task(pb.p.task))) valid.push_back(m.name);
+    throw Error(ErrorKind::Usage, "metric '" + pb.metric + "' does not apply to a " + pb.p.task + " task; valid: " + join(valid));
+  }
+  pb.maximize = minfo.direction == metrics::Direction::Maximize;
+  ValidationRequest vr;
+  vr.rows = pb.p.rows.size();
+  vr.classification = pb.p.classification();
+  vr.cv = cv;
+  pb.plan = choose_validation(vr);
+  pb.folds = make_folds(pb.plan, pb.p.rows.size(), FoldInputs{pb.p.y_class, {}, {}}, seed);
+  pb.families = std::move(families);
+  for (const auto& f : pb.families)
+    if (f != "constant") pb.family_choices.emplace_back(f);
+  pb.seed = seed;
+  pb.cv = cv;
+  return pb;
+}
+
+// Scores trials of a Problem: the objective shared by `run` and `worker`.
+class TrialRunner {
+ public:
+  TrialRunner(const Problem& pb, backend::DeviceContext device, CancelToken& token, search::Storage& storage)
+      : pb_(pb), device_(device), token_(token), cache_(pb.p, pb.folds, pb.seed), heartbeats_(storage) {}
+
+  // Cross-validates one candidate; the trial value is the mean fold score.
+  double evaluate(search::Trial& trial, const std::string& family, const backend::Params& params) {
+    const Prepared& p = pb_.p;
+    trial.set_user_attr("family", family);
+    std::vector<double> pred(p.rows.size() * p.outputs(), NAN);
+    std::vector<double> scores, fit_s, predict_s, best_rounds;
+    for (std::size_t f = 0; f < pb_.folds.size(); ++f) {
+      const FoldMatrices& fm = cache_.get(f, family_scaled(family));
+      FitOutcome fit = fit_model(p, family, params, fm.train, fm.y_train, &fm.valid, fm.y_valid, pb_.seed + f, device_,
+                                 &token_, nullptr);
+      if (family != "constant") {
+        std::lock_guard lock(mutex_);
+        device_used_ = fit.report.device;
+      }
+      const auto t_pred = Clock::now();
+      const std::vector<double> fold_pred = predict_matrix(fit.model, fm.valid, p.outputs());
+      predict_s.push_back(seconds_since(t_pred));
+      fit_s.push_back(fit.report.seconds);
+      best_rounds.push_back(fit.report.best_round >= 0 ? fit.report.best_round : fit.report.rounds - 1);
+      const double s = score_rows(p, pb_.metric, pb_.folds[f].valid, fold_pred);
+      if (!std::isfinite(s))
+        throw Error(ErrorKind::BadInput, "fold " + std::to_string(f) + " scored " + num(s) + " (" + pb_.metric + ")");
+      scores.push_back(s);
+      // Pruning on intermediate values: the running mean CV score after each fold (step = fold).
+      if (family != "constant") {
+        trial.report(mean_of(scores), static_cast<std::int64_t>(f));
+        if (f + 1 < pb_.folds.size() && trial.should_prune()) {
+          trial.set_user_attr("fold_scores", Json(scores));
+          trial.set_user_attr("pruned_reason", "after fold " + std::to_string(f + 1) + " of " + std::to_string(pb_.folds.size()) +
+                                                   ", mean " + num(mean_of(scores)) + " is worse than the median of earlier trials");
+          throw search::TrialPruned();
+        }
+      }
+      for (std::size_t i = 0; i < pb_.folds[f].valid.size(); ++i)
+        for (std::size_t c = 0; c < p.outputs(); ++c)
+          pred[pb_.folds[f].valid[i] * p.outputs() + c] = fold_pred[i * p.outputs() + c];
+    }
+    trial.set_user_attr("fold_scores", Json(scores));
+    trial.set_user_attr("cv_sd", sd_of(scores));
+    trial.set_user_attr("fit_s", Json(fit_s));
+    trial.set_user_attr("predict_s", Json(predict_s));
+    trial.set_user_attr("best_rounds", Json(best_rounds));
+    {
+      std::lock_guard lock(mutex_);
+      oof_[trial.number()] = std::move(pred);
+    }
+    return mean_of(scores);
+  }
+
+  // A TPE trial: the family, then its conditional space.
+  double objective(search::Trial& trial) {
+    const Heartbeats::Scope beat(heartbeats_, trial.trial_id());
+    const std::string family = trial.suggest_categorical("model", pb_.family_choices).get<std::string>();
+    return evaluate(trial, family, suggest_params(trial, family));
+  }
+
+  // The constant baseline as a trial of its own, with the single param "baseline" (so that the
+  // TPE's "model" choice never spends a trial on it). A BadInput makes it FAIL.
+  search::FrozenTrial run_baseline(search::Study& study) {
+    search::Trial t = study.ask();
+    const Heartbeats::Scope beat(heartbeats_, t.trial_id());
+    (void)t.suggest_categorical("baseline", {Json("constant")});
+    try {
+      return study.tell(t, evaluate(t, "constant", {}));
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::BadInput) throw;
+      study.storage().set_trial_system_attr(t.trial_id(), search::kFailReasonKey, e.what());
+      return study.tell(t, search::TrialState::Fail);
+    }
+  }
+
+  std::map<std::int64_t, std::vector<double>>& oof() { return oof_; }
+  std::string device_used() {
+    std::lock_guard lock(mutex_);
+    return device_used_;
+  }
+
+ private:
+  const Problem& pb_;
+  backend::DeviceContext device_;
+  CancelToken& token_;
+  FoldCache cache_;
+  Heartbeats heartbeats_;
+  std::mutex mutex_;
+  std::map<std::int64_t, std::vector<double>> oof_;  // trial number -> rows x outputs
+  std::string device_used_ = "cpu";
+};
+
+// Prints/forwards each finished trial with the best so far.
+class TrialReporter {
+ public:
+  TrialReporter(const search::Study& study, bool maximize, Clock::time_point t0, const TrialCallback& cb)
+      : maximize_(maximize), t0_(t0), cb_(cb) {
+    for (const auto& t : study.trials({{search::TrialState::Complete}})) note(t.value(), t.number);
+  }
+  void operator()(const search::FrozenTrial& t) {
+    TrialEvent e;
+    e.number = t.number;
+    if (auto it = t.user_attrs.find("family"); it != t.user_attrs.end()) e.family = it->second.get<std::string>();
+    else if (auto pit = t.params.find("model"); pit != t.params.end()) e.family = pit->second.get<std::string>();
+    e.state = std::string(search::to_string(t.state));
+    e.value = NAN;
+    if (t.state == search::TrialState::Complete) {
+      e.value = t.value();
+      if (auto it = t.user_attrs.find("cv_sd"); it != t.user_attrs.end()) e.sd = it->second.get<double>();
+      note(e.value, t.number);
+    }
+    if (auto it = t.system_attrs.find(search::kFailReasonKey); it != t.system_attrs.end() && it->second.is_string())
+      e.fail_reason = it->second.get<std::string>();
+    if (auto it = t.user_attrs.find("pruned_reason"); it != t.user_attrs.end() && it->second.is_string())
+      e.fail_reason = it->second.get<std::string>();
+    e.best_value = best_value_.value_or(NAN);
+    e.best_number = best_number_;
+    e.elapsed_s = seconds_since(t0_);
+    if (cb_) cb_(e);
+  }
+  std::optional<double> best_value() const { return best_value_; }
+  std::int64_t best_number() const { return best_number_; }
+
+ private:
+  void note(double v, std::int64_t number) {
+    if (!best_value_ || (maximize_ ? v > *best_value_ : v < *best_value_)) {
+      best_value_ = v;
+      best_number_ = number;
+    }
+  }
+  bool maximize_;
+  Clock::time_point t0_;
+  const TrialCallback& cb_;
+  std::optional<double> best_value_;
+  std::int64_t best_number_ = -1;
+};
+
+std::int64_t count_finished(const search::Study& study) {
+  std::int64_t n = 0;
+  for (const auto& t : study.trials())
+    if (search::is_finished(t.state)) ++n;
+  return n;
+}
+
+void set_deadline(CancelToken& token, Clock::time_point t0, std::optional<double> budget_s) {
+  if (budget_s)
+    token.set_deadline(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*budget_s)));
+}
+
 }  // namespace
 
 std::vector<std::string> family_names() {
   std::vector<std::string> names{"constant"};
-  for (const auto& n : backend::trainer_names()) names.push_back(n);
+  for (const auto& n : backend::trainer_names()) {
+    names.push_back(n);
+    if (n == "xgboost") names.emplace_back("xgboost_rf");
+  }
   return names;
 }
 
@@ -455,52 +894,27 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
   if (settings.target.empty()) throw Error(ErrorKind::Usage, "--target is required");
   if (settings.max_trials && *settings.max_trials < 1) throw Error(ErrorKind::Usage, "--max-trials must be at least 1");
   if (settings.time_budget_s && !(*settings.time_budget_s > 0)) throw Error(ErrorKind::Usage, "--time-budget must be positive (seconds)");
-  if (settings.jobs < 0) throw Error(ErrorKind::Usage, "--jobs must be 0 (library default) or more");
-  const std::vector<std::string> available = family_names();
-  std::vector<std::string> families;
-  if (settings.models.empty()) {
-    families = available;
-  } else {
-    for (const auto& m : settings.models) {
-      if (std::find(available.begin(), available.end(), m) == available.end())
-        throw Error(ErrorKind::Usage, "unknown model family '" + m + "' in --models; valid: " + join(available));
-      if (std::find(families.begin(), families.end(), m) == families.end()) families.push_back(m);
-    }
-  }
-  // The constant baseline is always on the leaderboard.
-  if (std::find(families.begin(), families.end(), "constant") == families.end()) families.insert(families.begin(), "constant");
+  if (settings.jobs < 1) throw Error(ErrorKind::Usage, "--jobs must be at least 1 (trials at once)");
+  const std::vector<std::string> families = check_families(settings.models);
   if (settings.metric != "auto") (void)metrics::info(settings.metric);  // Usage error listing the valid names
-  backend::DeviceContext device{backend::parse_device(settings.device), settings.jobs};
+  const int fit_threads = threads_per_fit(settings.jobs);
+  backend::DeviceContext device{backend::parse_device(settings.device), fit_threads};
   for (const auto& f : families)
-    if (f != "constant") (void)backend::resolve_device(device, backend::device_support(f));  // Resource for cuda without GPU
+    if (f != "constant") (void)backend::resolve_device(device, backend::device_support(trainer_of(f)));  // Resource for cuda without GPU
 
-  // ---- Data ----
-  const auto t_read = Clock::now();
-  data::Table table = data::read_csv(settings.data);
-  Prepared p = prepare(std::move(table), settings.target, settings.task, issues);
-  const double read_s = seconds_since(t_read);
+  // ---- Data, metric, validation ----
+  const Problem pb = load_problem(settings.data, settings.target, settings.task, settings.metric, settings.cv, settings.seed,
+                                  families, issues);
+  const Prepared& p = pb.p;
+  const std::string& metric = pb.metric;
+  const bool maximize = pb.maximize;
+  const std::vector<Fold>& folds = pb.folds;
+  const ValidationPlan& plan = pb.plan;
+  const std::string& data_sha = pb.data_sha;
   result.task = p.task;
   result.classes = p.classes;
-
-  std::string metric = settings.metric == "auto" ? std::string(metrics::default_metric(metric_task(p.task))) : settings.metric;
-  const metrics::MetricInfo& minfo = metrics::info(metric);
-  if (!metrics::applies(minfo, metric_task(p.task))) {
-    std::vector<std::string> valid;
-    for (const auto& m : metrics::registry())
-      if (metrics::applies(m, metric_task(p.task))) valid.push_back(m.name);
-    throw Error(ErrorKind::Usage, "metric '" + metric + "' does not apply to a " + p.task + " task; valid: " + join(valid));
-  }
-  const bool maximize = minfo.direction == metrics::Direction::Maximize;
   result.metric = metric;
   result.maximize = maximize;
-
-  // ---- Validation ----
-  ValidationRequest vr;
-  vr.rows = p.rows.size();
-  vr.classification = p.classification();
-  vr.cv = settings.cv;
-  const ValidationPlan plan = choose_validation(vr);
-  const std::vector<Fold> folds = make_folds(plan, p.rows.size(), FoldInputs{p.y_class, {}, {}}, settings.seed);
 
   // ---- Run directory ----
   const fs::path run_dir = settings.out.empty() ? fs::path("glasswing-run") : settings.out;
@@ -522,17 +936,30 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
   if (url.empty()) url = "sqlite:///" + fs::absolute(run_dir / "search.db").lexically_normal().string();
   std::shared_ptr<search::Storage> storage = search::make_storage(url);
   const std::string search_name = settings.search_name.empty() ? kDefaultSearchName : settings.search_name;
-  std::shared_ptr<search::Sampler> sampler = search::make_sampler("tpe", Json{{"seed", settings.seed}});
-  const std::string data_sha = sha256_file(settings.data);
   bool existing = false;
   for (const auto& s : storage->get_all_studies())
     if (s.name == search_name) existing = true;
   if (existing && !settings.resume)
     throw Error(ErrorKind::Storage, "the store " + url + " already holds a search named '" + search_name +
                                         "'; pass --resume to continue it, --search NAME for a new one, or another --out");
+  // A resumed search samples with the seed moved on by its trial count: the plain seed would
+  // propose the first process's random start-up trials again (still deterministic).
+  std::uint64_t sampler_seed = settings.seed;
+  if (existing)
+    sampler_seed += 0x9E3779B97F4A7C15ULL *
+                    static_cast<std::uint64_t>(storage->get_n_trials(storage->get_study_id_from_name(search_name)));
+  std::shared_ptr<search::Sampler> sampler = make_search_sampler(sampler_seed, settings.jobs);
+  std::shared_ptr<search::Pruner> pruner = make_search_pruner();
+  std::optional<int> max_trials;
+  if (settings.max_trials) max_trials = *settings.max_trials;
+  else if (!settings.time_budget_s) max_trials = kDefaultMaxTrials;
+  if (!settings.max_trials && !settings.time_budget_s)
+    issues.add(Severity::Info, "run", "neither --max-trials nor --time-budget was given: running " +
+                                          std::to_string(kDefaultMaxTrials) + " trials");
   std::optional<search::Study> study_holder;
+  std::int64_t stale_failed = 0;
   if (existing) {
-    study_holder.emplace(search::Study::load(storage, search_name, sampler));
+    study_holder.emplace(search::Study::load(storage, search_name, sampler, pruner));
     const auto info = storage->get_study(study_holder->study_id());
     if (auto it = info.user_attrs.find("glasswing.data_sha256"); it != info.user_attrs.end() && it->second != Json(data_sha))
       throw Error(ErrorKind::BadInput, "--resume: search '" + search_name + "' was run on other data (sha256 differs from " +
@@ -540,134 +967,81 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
     if (auto it = info.user_attrs.find("glasswing.metric"); it != info.user_attrs.end() && it->second != Json(metric))
       throw Error(ErrorKind::Usage, "--resume: search '" + search_name + "' optimises " + it->second.dump() +
                                         ", not '" + metric + "'; use the same --metric or a new --search");
+    stale_failed = fail_stale(*study_holder, issues);
   } else {
     study_holder.emplace(search::Study::create(storage, search_name,
                                                {maximize ? search::StudyDirection::Maximize : search::StudyDirection::Minimize},
-                                               sampler));
+                                               sampler, pruner));
     const auto id = study_holder->study_id();
     storage->set_study_user_attr(id, "glasswing.data_sha256", data_sha);
     storage->set_study_user_attr(id, "glasswing.target", p.target);
     storage->set_study_user_attr(id, "glasswing.task", p.task);
     storage->set_study_user_attr(id, "glasswing.metric", metric);
+    // What a worker needs to rebuild the objective (join_search).
+    Json stored{{"format", "glasswing-search"},
+                {"version", 1},
+                {"data", pb.data.string()},
+                {"data_sha256", data_sha},
+                {"target", p.target},
+                {"task", p.task},
+                {"metric", metric},
+                {"cv", settings.cv ? Json(*settings.cv) : Json(nullptr)},
+                {"folds", folds.size()},
+                {"validation", std::string(to_string(plan.kind))},
+                {"seed", settings.seed},
+                {"models", families},
+                {"max_trials", max_trials ? Json(*max_trials) : Json(nullptr)}};
+    storage->set_study_user_attr(id, kSettingsKey, stored);
   }
   search::Study& study = *study_holder;
-  int max_trials = settings.max_trials.value_or(kDefaultMaxTrials);
-  if (!settings.max_trials && !settings.time_budget_s)
-    issues.add(Severity::Info, "run", "neither --max-trials nor --time-budget was given: running " +
-                                          std::to_string(kDefaultMaxTrials) + " trials");
 
-  // ---- The objective ----
+  // ---- The search ----
   CancelToken token;
-  if (settings.time_budget_s)
-    token.set_deadline(t_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*settings.time_budget_s)));
+  set_deadline(token, t_start, settings.time_budget_s);
   CancelForwarder forward(outside_cancel, token);
-  FoldCache cache(p, folds, settings.seed);
-  std::mutex oof_mutex;
-  std::map<std::int64_t, std::vector<double>> oof;  // trial number -> rows x outputs
-  // The searched families (the constant baseline is its own trial, outside the TPE's choice).
-  std::vector<Json> family_choices;
-  for (const auto& f : families)
-    if (f != "constant") family_choices.emplace_back(f);
-  std::string device_used = "cpu";
-
-  auto evaluate = [&](search::Trial& trial, const std::string& family, const backend::Params& params) -> double {
-    trial.set_user_attr("family", family);
-    std::vector<double> pred(p.rows.size() * p.outputs(), NAN);
-    std::vector<double> scores, fit_s, predict_s, best_rounds;
-    for (std::size_t f = 0; f < folds.size(); ++f) {
-      const FoldMatrices& fm = cache.get(f, family_scaled(family));
-      FitOutcome fit = fit_model(p, family, params, fm.train, fm.y_train, &fm.valid, fm.y_valid,
-                                 settings.seed + f, device, &token, nullptr);
-      if (family != "constant") device_used = fit.report.device;
-      const auto t_pred = Clock::now();
-      const std::vector<double> fold_pred = predict_matrix(fit.model, fm.valid, p.outputs());
-      predict_s.push_back(seconds_since(t_pred));
-      fit_s.push_back(fit.report.seconds);
-      best_rounds.push_back(fit.report.best_round >= 0 ? fit.report.best_round : fit.report.rounds - 1);
-      const double s = score_rows(p, metric, folds[f].valid, fold_pred);
-      if (!std::isfinite(s)) throw Error(ErrorKind::BadInput, "fold " + std::to_string(f) + " scored " + num(s) + " (" + metric + ")");
-      scores.push_back(s);
-      for (std::size_t i = 0; i < folds[f].valid.size(); ++i)
-        for (std::size_t c = 0; c < p.outputs(); ++c) pred[folds[f].valid[i] * p.outputs() + c] = fold_pred[i * p.outputs() + c];
-    }
-    trial.set_user_attr("fold_scores", Json(scores));
-    trial.set_user_attr("cv_sd", sd_of(scores));
-    trial.set_user_attr("fit_s", Json(fit_s));
-    trial.set_user_attr("predict_s", Json(predict_s));
-    trial.set_user_attr("best_rounds", Json(best_rounds));
-    {
-      std::lock_guard lock(oof_mutex);
-      oof[trial.number()] = std::move(pred);
-    }
-    return mean_of(scores);
-  };
-  auto objective = [&](search::Trial& trial) -> double {
-    const std::string family = trial.suggest_categorical("model", family_choices).get<std::string>();
-    return evaluate(trial, family, suggest_params(trial, family));
-  };
-
-  std::optional<double> best_value;
-  std::int64_t best_number = -1;
-  for (const auto& t : study.trials({{search::TrialState::Complete}}))
-    if (!best_value || (maximize ? t.value() > *best_value : t.value() < *best_value)) {
-      best_value = t.value();
-      best_number = t.number;
-    }
-  auto on_finished = [&](const search::FrozenTrial& t) {
-    TrialEvent e;
-    e.number = t.number;
-    if (auto it = t.user_attrs.find("family"); it != t.user_attrs.end()) e.family = it->second.get<std::string>();
-    else if (auto pit = t.params.find("model"); pit != t.params.end()) e.family = pit->second.get<std::string>();
-    e.state = std::string(search::to_string(t.state));
-    e.value = NAN;
-    if (t.state == search::TrialState::Complete) {
-      e.value = t.value();
-      if (auto it = t.user_attrs.find("cv_sd"); it != t.user_attrs.end()) e.sd = it->second.get<double>();
-      if (!best_value || (maximize ? e.value > *best_value : e.value < *best_value)) {
-        best_value = e.value;
-        best_number = t.number;
-      }
-    }
-    if (auto it = t.system_attrs.find(search::kFailReasonKey); it != t.system_attrs.end() && it->second.is_string())
-      e.fail_reason = it->second.get<std::string>();
-    e.best_value = best_value.value_or(NAN);
-    e.best_number = best_number;
-    e.elapsed_s = seconds_since(t_start);
-    if (on_trial) on_trial(e);
-  };
+  TrialRunner runner(pb, device, token, *storage);
+  TrialReporter reporter(study, maximize, t_start, on_trial);
   const auto t_search = Clock::now();
-  if (!existing) {
-    // The constant baseline first (cheap; it guarantees a result), as a trial of its own with the
-    // single param "baseline", so that the TPE's "model" choice never spends a trial on it.
-    search::Trial t = study.ask();
-    (void)t.suggest_categorical("baseline", {Json("constant")});
-    search::FrozenTrial done;
-    try {
-      done = study.tell(t, evaluate(t, "constant", {}));
-    } catch (const Error& e) {
-      if (e.kind() != ErrorKind::BadInput) throw;
-      study.storage().set_trial_system_attr(t.trial_id(), search::kFailReasonKey, e.what());
-      done = study.tell(t, search::TrialState::Fail);
-    }
-    on_finished(done);
-    // Then one strong default per family.
+  std::int64_t ran_here = 0;
+  // The constant baseline first (cheap; it guarantees a result): trial 0 of a new search, or
+  // again on --resume when the killed process never finished it.
+  bool has_baseline = false;
+  bool has_enqueued = false;
+  for (const auto& t : study.trials()) {
+    if (t.state == search::TrialState::Complete && t.params.count("baseline") > 0) has_baseline = true;
+    if (t.system_attrs.count(search::kFixedParamsKey) > 0) has_enqueued = true;
+  }
+  if (storage->get_study(study.study_id()).user_attrs.count(kDefaultsKey) > 0) has_enqueued = true;
+  if (!has_baseline && !token.cancelled()) {
+    reporter(runner.run_baseline(study));
+    ++ran_here;
+  }
+  if (!has_enqueued) {
+    // Then one strong default per family, once per search.
     for (const auto& f : families)
       if (f != "constant") study.enqueue_trial(default_params(f));
+    storage->set_study_user_attr(study.study_id(), kDefaultsKey, true);
   }
-  std::int64_t finished_before = 0;
-  for (const auto& t : study.trials())
-    if (search::is_finished(t.state)) ++finished_before;
   search::OptimizeOptions oo;
-  const std::int64_t remaining = family_choices.empty() ? 0 : std::max<std::int64_t>(0, max_trials - finished_before);
-  oo.n_trials = remaining;
+  if (max_trials)
+    oo.n_trials = pb.family_choices.empty() ? 0 : std::max<std::int64_t>(0, *max_trials - count_finished(study));
+  else if (pb.family_choices.empty())
+    oo.n_trials = 0;
+  oo.n_jobs = settings.jobs;
   oo.cancel = &token;
-  oo.callbacks.push_back(on_finished);
+  oo.callbacks.push_back([&reporter](const search::FrozenTrial& t) { reporter(t); });
   search::OptimizeReport report;
-  if (remaining > 0) report = study.optimize(search::Study::SingleObjective(objective), oo);
+  if (!oo.n_trials || *oo.n_trials > 0)
+    report = study.optimize(search::Study::SingleObjective([&runner](search::Trial& t) { return runner.objective(t); }), oo);
+  ran_here += report.n_trials;
   const double search_s = seconds_since(t_search);
-  if (report.timed_out || report.cancelled || token.cancelled())
+  const bool stopped_early = report.timed_out || report.cancelled;
+  if (stopped_early || token.cancelled())
     issues.add(Severity::Info, "run", "the search stopped at the time budget (or Ctrl-C) after " +
-                                          std::to_string(report.n_trials) + " trials; finished trials make the result");
+                                          std::to_string(ran_here) + " trials; finished trials make the result");
+  std::string device_used = runner.device_used();
+  auto& oof = runner.oof();
+  const double read_s = pb.read_s;
 
   // ---- Leaderboard ----
   const std::vector<search::FrozenTrial> all = study.trials();
@@ -760,11 +1134,23 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
       positions.push_back(test_rows.size());
       test_rows.push_back(r);
     }
-    auto test_score = [&](const Refit& r) {
+    auto test_predictions = [&](const Refit& r) {
       const auto x = r.pipeline.transform(test, test_rows);
-      return score_rows(tp, metric, positions, predict_matrix(r.fit.model, x, p.outputs()));
+      return predict_matrix(r.fit.model, x, p.outputs());
     };
-    result.test_score = test_score(chosen);
+    auto test_score = [&](const Refit& r) { return score_rows(tp, metric, positions, test_predictions(r)); };
+    {
+      // The chosen model's predictions, one row per test row with a target (metrics_check.py's format).
+      PredictionTable pt;
+      pt.rows = test_rows.size();
+      pt.classes = p.classes;
+      pt.values = test_predictions(chosen);
+      result.test_score = score_rows(tp, metric, positions, pt.values);
+      std::error_code ec;
+      fs::create_directories(run_dir / "predictions", ec);
+      if (ec) throw Error(ErrorKind::Storage, "cannot create " + (run_dir / "predictions").string() + ": " + ec.message());
+      write_predictions_csv(pt, run_dir / "predictions" / "test.csv");
+    }
     result.leaderboard.front().test_score = result.test_score;
     // The next best candidates and the baseline get a test score too (P1 shows them side by side).
     for (std::size_t i = 1; i < complete.size(); ++i) {
@@ -823,7 +1209,10 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
       if (it == oof.end()) continue;
       std::string text = "row";
       if (p.classification())
-        for (const auto& c : p.classes) text += "," + csv_field("proba_" + c);
+        for (const auto& c : p.classes) {
+          text += ',';
+          text += csv_field(std::string("proba_").append(c));
+        }
       else
         text += ",prediction";
       text += "\n";
@@ -860,10 +1249,11 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
                           {"task", settings.task},
                           {"metric", settings.metric},
                           {"time_budget_s", settings.time_budget_s ? ordered_json(*settings.time_budget_s) : ordered_json(nullptr)},
-                          {"max_trials", max_trials},
+                          {"max_trials", max_trials ? ordered_json(*max_trials) : ordered_json(nullptr)},
                           {"cv", settings.cv ? ordered_json(*settings.cv) : ordered_json(nullptr)},
                           {"seed", settings.seed},
                           {"jobs", settings.jobs},
+                          {"threads_per_fit", fit_threads},
                           {"models", families_json},
                           {"device", settings.device},
                           {"storage", url},
@@ -881,8 +1271,15 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
   run_json["trials"] = {{"complete", result.trials_complete},
                         {"failed", result.trials_failed},
                         {"pruned", result.trials_pruned},
-                        {"this_process", report.n_trials + (existing ? 0 : 1)},
-                        {"stopped_early", report.timed_out || report.cancelled}};
+                        {"this_process", ran_here},
+                        {"stale_failed", stale_failed},
+                        {"stopped_early", stopped_early}};
+  run_json["search"] = {{"sampler", settings.jobs > 1 ? "tpe (constant liar)" : "tpe"},
+                        {"pruner", {{"name", "median"}, {"n_startup_trials", kPrunerStartup}, {"n_warmup_steps", 0},
+                                    {"on", "running mean CV score after each fold"}}},
+                        {"parallel_trials", settings.jobs},
+                        {"heartbeat_interval_s", std::chrono::seconds(kHeartbeatInterval).count()},
+                        {"heartbeat_grace_s", std::chrono::seconds(kHeartbeatGrace).count()}};
   run_json["best"] = {{"trial", complete.front()->number},
                       {"family", result.leaderboard.front().family},
                       {"cv_score", complete.front()->value()},
@@ -895,6 +1292,120 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
     issues_json.push_back({{"severity", to_string(i.severity)}, {"source", i.source}, {"message", i.message}});
   run_json["issues"] = issues_json;
   write_file_atomic(run_dir / "run.json", run_json.dump(2) + "\n");
+  return result;
+}
+
+
+WorkerResult join_search(const WorkerSettings& settings, const TrialCallback& on_trial, const CancelToken* outside_cancel) {
+  const auto t_start = Clock::now();
+  IssueLog issues;
+  WorkerResult result;
+  if (settings.storage.empty()) throw Error(ErrorKind::Usage, "--storage is required (the URL of the run's search store)");
+  if (settings.search_name.empty()) throw Error(ErrorKind::Usage, "--search is required (the name of the run's search)");
+  if (settings.max_trials && *settings.max_trials < 1) throw Error(ErrorKind::Usage, "--max-trials must be at least 1");
+  if (settings.time_budget_s && !(*settings.time_budget_s > 0)) throw Error(ErrorKind::Usage, "--time-budget must be positive (seconds)");
+  if (settings.jobs < 1) throw Error(ErrorKind::Usage, "--jobs must be at least 1 (trials at once)");
+  result.search_name = settings.search_name;
+
+  std::shared_ptr<search::Storage> storage = search::make_storage(settings.storage);
+  std::optional<search::StudyInfo> info;
+  std::vector<std::string> names;
+  for (auto& s : storage->get_all_studies()) {
+    names.push_back(s.name);
+    if (s.name == settings.search_name) info = std::move(s);
+  }
+  if (!info)
+    throw Error(ErrorKind::Usage, "--search '" + settings.search_name + "' is not in " + settings.storage +
+                                      (names.empty() ? std::string("; the store holds no search") : "; it holds: " + join(names)));
+  const auto sit = info->user_attrs.find(kSettingsKey);
+  if (sit == info->user_attrs.end() || !sit->second.is_object() || sit->second.value("format", std::string()) != "glasswing-search")
+    throw Error(ErrorKind::BadInput, "search '" + settings.search_name + "' in " + settings.storage +
+                                         " is not a Glasswing run search (no glasswing.settings attribute); a worker joins searches "
+                                         "that `glasswing run` made");
+  const Json& st = sit->second;
+  fs::path data;
+  std::string sha, target, task, metric;
+  std::optional<int> cv, stored_max;
+  std::uint64_t seed = 0;
+  std::size_t stored_folds = 0;
+  std::vector<std::string> models;
+  try {
+    if (st.value("version", 0) > 1)
+      throw Error(ErrorKind::BadInput, "search '" + settings.search_name + "' was made by a newer Glasswing; update this one");
+    data = st.at("data").get<std::string>();
+    sha = st.at("data_sha256").get<std::string>();
+    target = st.at("target").get<std::string>();
+    task = st.at("task").get<std::string>();
+    metric = st.at("metric").get<std::string>();
+    if (!st.at("cv").is_null()) cv = st.at("cv").get<int>();
+    if (!st.at("max_trials").is_null()) stored_max = st.at("max_trials").get<int>();
+    seed = st.at("seed").get<std::uint64_t>();
+    stored_folds = st.at("folds").get<std::size_t>();
+    models = st.at("models").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorKind::BadInput, "search '" + settings.search_name + "': unreadable glasswing.settings attribute (" +
+                                         std::string(e.what()) + "); start a new run");
+  }
+  std::error_code ec;
+  if (!fs::is_regular_file(data, ec))
+    throw Error(ErrorKind::BadInput, "the data file " + data.string() + " of search '" + settings.search_name +
+                                         "' is missing; put it back at that path (a worker reads the run's data)");
+  if (sha256_file(data) != sha)
+    throw Error(ErrorKind::BadInput, "the data file " + data.string() + " changed since search '" + settings.search_name +
+                                         "' started (sha256 differs); restore the original file or start a new run");
+  const std::vector<std::string> families = check_families(models);
+  backend::DeviceContext device{backend::parse_device(settings.device), threads_per_fit(settings.jobs)};
+  for (const auto& f : families)
+    if (f != "constant") (void)backend::resolve_device(device, backend::device_support(trainer_of(f)));
+  const Problem pb = load_problem(data, target, task, metric, cv, seed, families, issues);
+  if (pb.folds.size() != stored_folds)
+    throw Error(ErrorKind::Internal, "search '" + settings.search_name + "': this Glasswing makes " +
+                                         std::to_string(pb.folds.size()) + " folds where the run made " +
+                                         std::to_string(stored_folds) + "; use the same Glasswing version as the run");
+  result.task = pb.p.task;
+  result.metric = pb.metric;
+  result.maximize = pb.maximize;
+
+  // Each worker samples with its own seed: the same seed as the run would propose its trials again.
+  std::random_device rd;
+  const std::uint64_t worker_seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^ static_cast<std::uint64_t>(::getpid());
+  search::Study study =
+      search::Study::load(storage, settings.search_name, make_search_sampler(worker_seed, settings.jobs), make_search_pruner());
+  result.stale_failed = fail_stale(study, issues);
+
+  CancelToken token;
+  set_deadline(token, t_start, settings.time_budget_s);
+  CancelForwarder forward(outside_cancel, token);
+  TrialRunner runner(pb, device, token, *storage);
+  TrialReporter reporter(study, pb.maximize, t_start, on_trial);
+  search::OptimizeOptions oo;
+  if (settings.max_trials) {
+    oo.n_trials = *settings.max_trials;
+  } else if (!settings.time_budget_s) {
+    if (!stored_max)
+      throw Error(ErrorKind::Usage, "search '" + settings.search_name +
+                                        "' has no trial limit (its run has only a time budget); give --max-trials or --time-budget");
+    oo.n_trials = std::max<std::int64_t>(0, *stored_max - count_finished(study));
+    if (*oo.n_trials == 0)
+      issues.add(Severity::Info, "worker", "search '" + settings.search_name + "' already has its " + std::to_string(*stored_max) +
+                                               " trials; give --max-trials N to add more");
+  }
+  if (pb.family_choices.empty()) oo.n_trials = 0;
+  oo.n_jobs = settings.jobs;
+  oo.cancel = &token;
+  oo.callbacks.push_back([&reporter](const search::FrozenTrial& t) { reporter(t); });
+  search::OptimizeReport report;
+  if (!oo.n_trials || *oo.n_trials > 0)
+    report = study.optimize(search::Study::SingleObjective([&runner](search::Trial& t) { return runner.objective(t); }), oo);
+  result.trials_run = report.n_trials;
+  result.complete = report.n_complete;
+  result.failed = report.n_failed;
+  result.pruned = report.n_pruned;
+  result.stopped_early = report.timed_out || report.cancelled;
+  result.best_value = reporter.best_value();
+  result.best_trial = reporter.best_number();
+  result.seconds = seconds_since(t_start);
+  result.issues = issues.snapshot();
   return result;
 }
 

@@ -4,7 +4,7 @@
 // run() reads the training CSV, infers or checks the task, drops rows without a target (an
 // Issue says how many), plans the validation (validation.hpp) and searches over model families
 // with the TPE sampler of automl/search: each trial picks a family ("constant", "linear", "mlp",
-// "xgboost") and that family's hyperparameters (a conditional space), fits the feature Pipeline on
+// "xgboost", "xgboost_rf") and that family's hyperparameters (a conditional space), fits the feature Pipeline on
 // each fold's training rows only, trains, scores the fold's validation rows, and reports the mean
 // CV score. Strong defaults (one per family) and the constant baseline are enqueued first, so
 // they are always on the leaderboard. A failed fit makes its trial FAIL with the reason; the
@@ -18,7 +18,9 @@
 // Errors: glasswing::Error: Usage (bad settings, unknown model family or metric: the message
 // lists the valid ones), BadInput (data, target), Storage (store or run directory), Resource
 // (--device cuda without a GPU). Deterministic given the seed when no time budget cuts it short
-// (trials run one after another; `jobs` is the threads per fit).
+// and jobs == 1 (trials one after another); `jobs` > 1 runs trials in parallel (not deterministic).
+// Each trial in progress sends heartbeats and names its process (trial system attr
+// "glasswing.owner"); --resume and workers fail the RUNNING trials of dead processes first.
 // Thread safety: run() may be called from any thread; the callback runs on the calling thread.
 
 #include <cstdint>
@@ -45,7 +47,7 @@ struct RunSettings {
   std::optional<int> max_trials;        // trials in total in the search (incl. enqueued defaults)
   std::optional<int> cv;                // folds; none: chosen from the data size
   std::uint64_t seed = 0;
-  int jobs = 0;                         // threads per fit (0: the library default)
+  int jobs = 1;                         // trials at once; each fit gets max(1, cores / jobs) threads
   std::vector<std::string> models;      // families; empty: every one this build has
   std::string device = "auto";          // auto|cpu|cuda
   std::string storage;                  // Optuna URL; empty: sqlite RUN_DIR/search.db
@@ -103,6 +105,37 @@ using TrialCallback = std::function<void(const TrialEvent&)>;
 // Runs the whole job; see the header comment. `cancel` (optional) stops the search early like
 // the time budget does (Ctrl-C).
 RunResult run(const RunSettings& settings, const TrialCallback& on_trial = {}, const CancelToken* cancel = nullptr);
+
+// `glasswing worker`: joins a search that `run` made and runs trials only (no refit, no run
+// directory; the run that owns the directory, or a later `run --resume`, finalises). The
+// objective is rebuilt from the search's study user attribute "glasswing.settings" (data path and
+// sha256, target, task, metric, folds, seed, families).
+struct WorkerSettings {
+  std::string storage;                  // the run's store URL (required)
+  std::string search_name;              // the run's search (required)
+  std::optional<double> time_budget_s;  // wall-clock budget of this worker
+  std::optional<int> max_trials;        // trials this worker runs; none: up to the search's own max_trials
+  int jobs = 1;                         // trials at once
+  std::string device = "auto";
+};
+
+struct WorkerResult {
+  std::string search_name, task, metric;
+  bool maximize = true;
+  std::int64_t trials_run = 0, complete = 0, failed = 0, pruned = 0;
+  std::int64_t stale_failed = 0;        // RUNNING trials of dead processes set to FAIL on joining
+  std::optional<double> best_value;     // the search's best so far
+  std::int64_t best_trial = -1;
+  bool stopped_early = false;
+  double seconds = 0;
+  std::vector<Issue> issues;
+};
+
+// Errors: Usage (unknown search: the message lists the store's searches; no limit given for a
+// search without one), BadInput (not a Glasswing run search; its data file missing or changed),
+// Storage (the store), Resource (cuda without a GPU).
+WorkerResult join_search(const WorkerSettings& settings, const TrialCallback& on_trial = {},
+                         const CancelToken* cancel = nullptr);
 
 // sha256 of a file as lowercase hex (OpenSSL EVP). Error(BadInput) when it cannot be read.
 std::string sha256_file(const std::filesystem::path& path);

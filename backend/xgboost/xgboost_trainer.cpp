@@ -141,6 +141,8 @@ class XGBoostTrainer final : public Trainer {
     num("min_child_weight", "min_child_weight");
     num("subsample", "subsample");
     num("colsample_bytree", "colsample_bytree");
+    num("colsample_bynode", "colsample_bynode");
+    num("num_parallel_tree", "num_parallel_tree");
     num("lambda", "reg_lambda");
     num("alpha", "reg_alpha");
     num("gamma", "gamma");
@@ -338,6 +340,8 @@ std::vector<ParamSpec> param_table() {
       {"min_child_weight", "float", 1, 0, 1e6, "minimum hessian sum in a leaf"},
       {"subsample", "float", 1, 0.05, 1, "row fraction per tree"},
       {"colsample_bytree", "float", 1, 0.05, 1, "column fraction per tree"},
+      {"colsample_bynode", "float", 1, 0.05, 1, "column fraction per split (random forest mode)"},
+      {"num_parallel_tree", "int", 1, 1, 10000, "trees per round (random forest mode)"},
       {"reg_lambda", "float", 1, 0, 1e6, "L2 penalty on leaf weights"},
       {"reg_alpha", "float", 0, 0, 1e6, "L1 penalty on leaf weights"},
       {"gamma", "float", 0, 0, 1e6, "minimum loss reduction to split"},

@@ -18,60 +18,23 @@
 #include "automl/engine/bundle.hpp"
 #include "automl/engine/run.hpp"
 #include "tests/cli/cli_support.hpp"
+#include "tests/engine/engine_support.hpp"
 
 namespace fs = std::filesystem;
 using glasswing::test::count_lines;
+using glasswing::test::kPython;
+using glasswing::test::metrics_check;
+using glasswing::test::python_has_optuna;
+using glasswing::test::read_json;
+using glasswing::test::shell;
+using glasswing::test::split;
+using glasswing::test::TempDir;
 using glasswing::test::run_cli;
 using glasswing::test::shell_quote;
 using glasswing::test::slurp;
 using nlohmann::json;
 
 namespace {
-
-const fs::path kShared = GLASSWING_SHARED_DIR;
-const std::string kPython = "/usr/bin/python3";
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("glasswing-run-test-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-int shell(const std::string& cmd) {
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// split.py of the shared tools, seed 0: DIR/train.csv, DIR/test.csv, DIR/split.json.
-fs::path split(const std::string& dataset, const fs::path& dir) {
-  const fs::path out = dir / dataset;
-  const std::string cmd = kPython + " " + shell_quote((kShared / "tools/split.py").string()) + " " +
-                          shell_quote((kShared / "datasets" / (dataset + ".csv")).string()) + " --seed 0 --out-dir " +
-                          shell_quote(out.string()) + " >/dev/null";
-  EXPECT_EQ(shell(cmd), 0) << cmd;
-  return out;
-}
-
-json read_json(const fs::path& p) { return json::parse(slurp(p)); }
-
-// metrics_check.py's result for a predictions file against the test split.
-json metrics_check(const fs::path& pred, const fs::path& truth, const fs::path& dir) {
-  const fs::path out = dir / "metrics.json";
-  const std::string cmd = kPython + " " + shell_quote((kShared / "tools/metrics_check.py").string()) + " --pred " +
-                          shell_quote(pred.string()) + " --truth " + shell_quote(truth.string()) + " --out " +
-                          shell_quote(out.string()) + " >/dev/null";
-  EXPECT_EQ(shell(cmd), 0) << cmd;
-  return read_json(out);
-}
-
-bool python_has_optuna() { return shell(kPython + " -c 'import optuna' >/dev/null 2>&1") == 0; }
 
 const json& candidate(const json& leaderboard, const std::string& family) {
   for (const auto& c : leaderboard["candidates"])
@@ -177,6 +140,12 @@ TEST(EngineRun, CreditGEndToEndWithOptunaAndPredict) {
   EXPECT_EQ(m["n"], 250);
   EXPECT_LT(m["proba_row_sum_max_abs_dev"].get<double>(), 1e-9);
   EXPECT_NEAR(m["metrics"]["roc_auc"].get<double>(), run["test_score"].get<double>(), 1e-9);
+
+  // The run's own test predictions (RUNDIR/predictions/test.csv) give the same score.
+  ASSERT_TRUE(fs::is_regular_file(run_dir / "predictions/test.csv"));
+  EXPECT_EQ(slurp(run_dir / "predictions/test.csv"), slurp(pred));
+  const json own = metrics_check(run_dir / "predictions/test.csv", data / "test.csv", tmp.path);
+  EXPECT_NEAR(own["metrics"]["roc_auc"].get<double>(), run["test_score"].get<double>(), 1e-9);
 }
 
 TEST(EngineRun, RegressionAutoMpg) {
@@ -199,6 +168,10 @@ TEST(EngineRun, RegressionAutoMpg) {
   EXPECT_EQ(slurp(pred).rfind("prediction\n", 0), 0u);
   const json m = metrics_check(pred, data / "test.csv", tmp.path);
   EXPECT_NEAR(m["metrics"]["rmse"].get<double>(), run["test_score"].get<double>(), 1e-4);
+  // The run's own test predictions: the same rmse as run.json's test score.
+  const json own = metrics_check(run_dir / "predictions/test.csv", data / "test.csv", tmp.path);
+  EXPECT_EQ(own["n"], m["n"]);
+  EXPECT_NEAR(own["metrics"]["rmse"].get<double>(), run["test_score"].get<double>(), 1e-9);
 }
 
 TEST(EngineRun, MulticlassIris) {
