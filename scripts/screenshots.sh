@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the Studio screenshots in docs/screenshots/ by running glasswing-studio offscreen
-# with --screenshot. Needs a build with the Studio (scripts/build.sh); GLASSWING_BUILD_DIR picks
-# the build folder (default build/), GLASSWING_SHARED_DIR the shared datasets (default ../shared).
+# with --screenshot: the data panel, and the Run tab after a real short run (--run). Needs a
+# build with the Studio (scripts/build.sh); GLASSWING_BUILD_DIR picks the build folder (default
+# build/), GLASSWING_SHARED_DIR the shared datasets (default ../shared).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${GLASSWING_BUILD_DIR:-$root/build}
@@ -27,3 +28,9 @@ shot() {  # shot OUTPUT.png DATA.csv [studio options...]
 }
 
 shot studio-data-panel.png "$shared/datasets/penguins.csv" --column bill_length_mm
+# The Run tab after a real short run: the score chart, the leaderboard with its baseline row.
+# Families this build lacks are skipped (the constant baseline always runs).
+runs=$(mktemp -d)
+trap 'rm -rf "$config" "$runs"' EXIT
+shot studio-run.png "$shared/datasets/penguins.csv" --target species --run --max-trials 8 \
+  --time-budget 0 --models linear,xgboost --runs-folder "$runs" --timeout 900

@@ -1,13 +1,19 @@
-// glasswing-studio [DATA.csv] [--column NAME] [--screenshot FILE.png]: the Qt 6 desktop Studio.
-// With --screenshot it saves the window once the data has loaded (or failed to) and quits:
-// exit code 0 when the data loaded and the PNG was written, 3 when the data could not be
-// loaded (the PNG then shows why), 1 when the PNG could not be written or loading timed out. Run it with QT_QPA_PLATFORM=offscreen for docs and tests.
+// glasswing-studio [DATA.csv] [--column NAME] [--target COL] [--run [--max-trials N]
+//                  [--time-budget S] [--models LIST] [--runs-folder DIR]] [--screenshot FILE.png]:
+// the Qt 6 desktop Studio. --target chooses the target once DATA has loaded; --run then starts
+// a run with the Run tab's (saved) settings, which the other run options override.
+// With --screenshot it saves the window once the data has loaded (or failed to), or with --run
+// once the run has finished (or failed), and quits: exit code 0 when that went well and the PNG
+// was written, 3 when the data could not be loaded or the run failed (the PNG then shows why), 1
+// when the PNG could not be written or it timed out. Run it with QT_QPA_PLATFORM=offscreen for
+// docs and tests.
 
 #include <QApplication>
 #include <QDockWidget>
 #include <QCommandLineParser>
 #include <QFileInfo>
 #include <QRegularExpression>
+#include <QTabWidget>
 #include <QTimer>
 #include <algorithm>
 #include <cstdio>
@@ -16,6 +22,7 @@
 #include "mainwindow.hpp"
 #include "panels/datapanel.hpp"
 #include "panels/issuespanel.hpp"
+#include "panels/runsetuppanel.hpp"
 
 namespace {
 
@@ -54,6 +61,28 @@ int main(int argc, char* argv[]) {
       QStringLiteral("column"),
       QStringLiteral("Select the column NAME once DATA has loaded (default: the first)."),
       QStringLiteral("NAME"));
+  const QCommandLineOption targetOption(
+      QStringLiteral("target"), QStringLiteral("Choose the target column NAME once DATA has loaded."),
+      QStringLiteral("NAME"));
+  const QCommandLineOption runOption(
+      QStringLiteral("run"), QStringLiteral("Start a run once DATA has loaded (needs DATA)."));
+  const QCommandLineOption maxTrialsOption(
+      QStringLiteral("max-trials"), QStringLiteral("With --run: trials in total (0: none)."),
+      QStringLiteral("N"));
+  const QCommandLineOption budgetOption(
+      QStringLiteral("time-budget"), QStringLiteral("With --run: the search's time budget (0: none)."),
+      QStringLiteral("SECONDS"));
+  const QCommandLineOption modelsOption(
+      QStringLiteral("models"),
+      QStringLiteral("With --run: comma-separated model families (constant is always run)."),
+      QStringLiteral("LIST"));
+  const QCommandLineOption runsFolderOption(
+      QStringLiteral("runs-folder"), QStringLiteral("With --run: the folder for run directories."),
+      QStringLiteral("DIR"));
+  for (const auto& option : {targetOption, runOption, maxTrialsOption, budgetOption, modelsOption,
+                             runsFolderOption}) {
+    parser.addOption(option);
+  }
   parser.addOption(screenshotOption);
   parser.addOption(columnOption);
   parser.addOption(sizeOption);
@@ -80,6 +109,23 @@ int main(int argc, char* argv[]) {
     return 2;
   }
 
+  const bool runAfterLoad = parser.isSet(runOption);
+  if (runAfterLoad && positional.isEmpty()) {
+    std::fprintf(stderr, "glasswing-studio: --run needs a DATA file; see glasswing-studio --help.\n");
+    return 2;
+  }
+  bool numbersOk = true;
+  const int maxTrials = parser.isSet(maxTrialsOption) ? parser.value(maxTrialsOption).toInt(&numbersOk) : -1;
+  if (!numbersOk || (parser.isSet(maxTrialsOption) && maxTrials < 0)) {
+    std::fprintf(stderr, "glasswing-studio: --max-trials must be a whole number >= 0.\n");
+    return 2;
+  }
+  const double budget = parser.isSet(budgetOption) ? parser.value(budgetOption).toDouble(&numbersOk) : -1.0;
+  if (!numbersOk || (parser.isSet(budgetOption) && budget < 0.0)) {
+    std::fprintf(stderr, "glasswing-studio: --time-budget must be a number of seconds >= 0.\n");
+    return 2;
+  }
+
   glasswing::studio::MainWindow window;
   window.resize(sizeMatch.captured(1).toInt(), sizeMatch.captured(2).toInt());
   window.show();
@@ -101,6 +147,25 @@ int main(int argc, char* argv[]) {
                      });
   }
 
+  if (parser.isSet(targetOption) || runAfterLoad) {
+    const QString target = parser.value(targetOption);
+    auto* setup = window.runSetupPanel();
+    if (maxTrials >= 0) setup->setMaxTrials(maxTrials);
+    if (budget >= 0.0) setup->setTimeBudget(budget);
+    if (parser.isSet(modelsOption)) setup->setFamilies(parser.value(modelsOption).split(QLatin1Char(',')));
+    if (parser.isSet(runsFolderOption)) setup->setRunsFolder(QFileInfo(parser.value(runsFolderOption)).absoluteFilePath());
+    QObject::connect(&window, &glasswing::studio::MainWindow::loadFinished, &window,
+                     [&window, target, runAfterLoad](bool ok) {
+                       if (!ok) return;
+                       window.tabs()->setCurrentIndex(1);
+                       if (!target.isEmpty() && !window.runSetupPanel()->setTarget(target)) {
+                         std::fprintf(stderr, "glasswing-studio: no column named \"%s\" for --target\n",
+                                      qPrintable(target));
+                       }
+                       if (runAfterLoad) window.startRun();
+                     });
+  }
+
   if (parser.isSet(screenshotOption)) {
     const QString screenshot = parser.value(screenshotOption);
     auto takeScreenshot = [&window, screenshot](int exitCodeIfSaved) {
@@ -118,11 +183,15 @@ int main(int argc, char* argv[]) {
       });
     };
     QObject::connect(&window, &glasswing::studio::MainWindow::loadFinished, &window,
+                     [takeScreenshot, runAfterLoad](bool ok) {
+                       if (!ok || !runAfterLoad) takeScreenshot(ok ? 0 : 3);
+                     });
+    QObject::connect(&window, &glasswing::studio::MainWindow::runFinished, &window,
                      [takeScreenshot](bool ok) { takeScreenshot(ok ? 0 : 3); });
     if (positional.isEmpty()) takeScreenshot(0);
     // Never hang a script: a load that does not finish in time is an error.
     QTimer::singleShot(static_cast<int>(std::min(timeoutSeconds, 86400.0) * 1000.0), &window, [] {
-      std::fprintf(stderr, "glasswing-studio: loading did not finish within --timeout.\n");
+      std::fprintf(stderr, "glasswing-studio: loading (or the run) did not finish within --timeout.\n");
       QApplication::exit(1);
     });
   }

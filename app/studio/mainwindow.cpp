@@ -16,16 +16,27 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPixmap>
+#include <QDateTime>
 #include <QProgressBar>
+#include <QScrollArea>
 #include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QUrl>
+
+#include <cstring>
+#include <optional>
 
 #include "automl/common/error.hpp"
 #include "glasswing/common/version.hpp"
 #include "panels/datapanel.hpp"
 #include "panels/issuespanel.hpp"
+#include "panels/runpanel.hpp"
+#include "panels/runsetuppanel.hpp"
+#include "charts/chartexport.hpp"
 #include "workers/csvloader.hpp"
+#include "workers/runworker.hpp"
 
 namespace glasswing::studio {
 namespace {
@@ -33,6 +44,28 @@ namespace {
 constexpr int kMaxRecentFiles = 8;
 const QString kRecentFilesKey = QStringLiteral("recentFiles");
 const QString kLastDirectoryKey = QStringLiteral("lastOpenDirectory");
+const QString kLastRunKey = QStringLiteral("run/lastRunDirectory");
+const QString kLastExportKey = QStringLiteral("lastExportDirectory");
+
+QString kindText(int kind) {
+  const auto name = to_string(static_cast<ErrorKind>(kind));
+  return QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
+}
+
+// A new directory for a run of `dataPath` under `folder`: DATA-STEM-yyyyMMdd-HHmmss[-N].
+QString newRunDirectory(const QString& folder, const QString& dataPath) {
+  QString stem = QFileInfo(dataPath).fileName();
+  for (const char* suffix : {".gz", ".csv", ".tsv", ".txt"}) {
+    if (stem.endsWith(QString::fromLatin1(suffix), Qt::CaseInsensitive)) {
+      stem.chop(static_cast<qsizetype>(std::strlen(suffix)));
+    }
+  }
+  const QString base = QDir(folder).filePath(
+      QStringLiteral("%1-%2").arg(stem, QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"))));
+  QString path = base;
+  for (int n = 2; QFileInfo::exists(path); ++n) path = QStringLiteral("%1-%2").arg(base).arg(n);
+  return path;
+}
 
 QString durationText(double seconds) {
   if (seconds < 1.0) {
@@ -62,10 +95,32 @@ MainWindow::MainWindow(QWidget* parent)
       m_issuesPanel(new IssuesPanel(this)),
       m_issuesDock(new QDockWidget(tr("Issues"), this)),
       m_statusLabel(new QLabel(this)),
-      m_busy(new QProgressBar(this)) {
+      m_busy(new QProgressBar(this)),
+      m_tabs(new QTabWidget(this)),
+      m_runSetup(new RunSetupPanel(this)),
+      m_runPanel(new RunPanel(this)),
+      m_runWorker(new RunWorker(this)) {
   setWindowTitle(tr("Glasswing Studio"));
   setAcceptDrops(true);
-  setCentralWidget(m_dataPanel);
+
+  // Run tab: the settings (scrollable on small screens) beside the live view.
+  auto* setupScroll = new QScrollArea(this);
+  setupScroll->setWidget(m_runSetup);
+  setupScroll->setWidgetResizable(true);
+  setupScroll->setFrameShape(QFrame::NoFrame);
+  setupScroll->setMinimumWidth(m_runSetup->minimumSizeHint().width() + 24);
+  auto* runSplitter = new QSplitter(Qt::Horizontal, this);
+  runSplitter->addWidget(setupScroll);
+  runSplitter->addWidget(m_runPanel);
+  runSplitter->setStretchFactor(0, 0);
+  runSplitter->setStretchFactor(1, 1);
+  runSplitter->setChildrenCollapsible(false);
+  m_tabs->addTab(m_dataPanel, tr("&Data"));
+  m_tabs->addTab(runSplitter, tr("R&un"));
+  m_tabs->setDocumentMode(true);
+  setCentralWidget(m_tabs);
+  m_lastRunDir = QSettings().value(kLastRunKey).toString();
+  m_runPanel->setElapsedProvider([this] { return m_runWorker->elapsedSeconds(); });
 
   m_issuesDock->setObjectName(QStringLiteral("issuesDock"));
   m_issuesDock->setWidget(m_issuesPanel);
@@ -85,6 +140,13 @@ MainWindow::MainWindow(QWidget* parent)
   connect(m_loader, &CsvLoader::started, this, &MainWindow::onLoadStarted);
   connect(m_loader, &CsvLoader::finished, this, &MainWindow::onLoaded);
   connect(m_loader, &CsvLoader::failed, this, &MainWindow::onLoadFailed);
+  connect(m_runSetup, &RunSetupPanel::startRequested, this, &MainWindow::startRun);
+  connect(m_runSetup, &RunSetupPanel::resumeRequested, this, &MainWindow::resumeRun);
+  connect(m_runSetup, &RunSetupPanel::stopRequested, this, &MainWindow::stopRun);
+  connect(m_runPanel, &RunPanel::exportRequested, this, &MainWindow::showExportDialog);
+  connect(m_runWorker, &RunWorker::trialsFinished, this, &MainWindow::onTrials);
+  connect(m_runWorker, &RunWorker::finished, this, &MainWindow::onRunFinished);
+  connect(m_runWorker, &RunWorker::failed, this, &MainWindow::onRunFailed);
 
   createMenus();
   resize(1280, 800);
@@ -103,11 +165,29 @@ void MainWindow::createMenus() {
   m_cancelAction->setShortcut(QKeySequence::Cancel);
   m_cancelAction->setEnabled(false);
   file->addSeparator();
+  QAction* exportChart = file->addAction(tr("&Export Score Chart…"), this, &MainWindow::showExportDialog);
+  exportChart->setStatusTip(tr("Save the run's score-over-time chart as PNG or SVG"));
+  file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
   quit->setMenuRole(QAction::QuitRole);
 
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  m_startAction = run->addAction(tr("&Start Run"), this, &MainWindow::startRun);
+  m_startAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  m_startAction->setStatusTip(tr("Start a new run with the settings of the Run tab"));
+  m_stopAction = run->addAction(tr("S&top Run"), this, &MainWindow::stopRun);
+  m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+  m_stopAction->setStatusTip(tr("Stop the search; the trials that finished make the result"));
+  m_resumeAction = run->addAction(tr("&Resume Last Run"), this, &MainWindow::resumeRun);
+  m_resumeAction->setStatusTip(tr("Continue the last run's search in its run directory"));
+  updateRunActions();
+
   QMenu* view = menuBar()->addMenu(tr("&View"));
+  QAction* dataTab = view->addAction(tr("&Data"), this, [this] { m_tabs->setCurrentIndex(0); });
+  dataTab->setShortcut(QKeySequence(Qt::ALT | Qt::Key_1));
+  QAction* runTab = view->addAction(tr("R&un"), this, [this] { m_tabs->setCurrentIndex(1); });
+  runTab->setShortcut(QKeySequence(Qt::ALT | Qt::Key_2));
   QAction* issues = m_issuesDock->toggleViewAction();
   issues->setText(tr("&Issues"));
   view->addAction(issues);
@@ -172,6 +252,7 @@ void MainWindow::onLoaded(const std::shared_ptr<const LoadedDataset>& dataset) {
   m_busy->hide();
   m_cancelAction->setEnabled(false);
   m_dataPanel->setDataset(dataset);
+  m_runSetup->setDataset(dataset);
   const QFileInfo file(dataset->path);
   setWindowTitle(tr("%1 — Glasswing Studio").arg(file.fileName()));
   setWindowFilePath(file.absoluteFilePath());
@@ -198,10 +279,7 @@ void MainWindow::onLoadFailed(const QString& path, const QString& message, int k
                           QStringLiteral("%1 (%2)").arg(name, QString::fromUtf8(kindName.data(),
                                                                                 static_cast<qsizetype>(kindName.size()))),
                           message);
-  const bool wasHidden = m_issuesDock->isHidden();
-  m_issuesDock->show();
-  m_issuesDock->raise();
-  if (wasHidden) resizeDocks({m_issuesDock}, {160}, Qt::Vertical);
+  showIssues();
   const bool keptPrevious = m_dataPanel->dataset() != nullptr;
   setStatus(keptPrevious ? tr("Could not open %1 (see Issues); still showing the previous file.")
                                .arg(name)
@@ -274,7 +352,162 @@ void MainWindow::dropEvent(QDropEvent* event) {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
   m_loader->cancel();
+  m_runWorker->stop();  // the worker's destructor waits for the engine to return
   QMainWindow::closeEvent(event);
+}
+
+}  // namespace glasswing::studio
+
+namespace glasswing::studio {
+
+void MainWindow::showIssues() {
+  const bool wasHidden = m_issuesDock->isHidden();
+  m_issuesDock->show();
+  m_issuesDock->raise();
+  if (wasHidden) resizeDocks({m_issuesDock}, {160}, Qt::Vertical);
+}
+
+bool MainWindow::isRunning() const { return m_runWorker->isRunning(); }
+
+bool MainWindow::startRun() { return launchRun(false); }
+
+bool MainWindow::resumeRun() { return launchRun(true); }
+
+bool MainWindow::launchRun(bool resume) {
+  if (m_runWorker->isRunning()) {
+    setStatus(tr("A run is in progress; stop it before starting another."));
+    return false;
+  }
+  m_tabs->setCurrentIndex(1);
+  QString error;
+  std::optional<engine::RunSettings> settings = m_runSetup->runSettings(&error);
+  QString directory;
+  if (settings && resume) {
+    if (m_lastRunDir.isEmpty() || !QFileInfo::exists(QDir(m_lastRunDir).filePath(QStringLiteral("search.db")))) {
+      error = tr("There is no run to resume (no search.db in %1); start a new run instead.")
+                  .arg(m_lastRunDir.isEmpty() ? tr("the last run directory")
+                                              : QDir::toNativeSeparators(m_lastRunDir));
+      settings.reset();
+    } else {
+      directory = m_lastRunDir;
+    }
+  } else if (settings) {
+    directory = newRunDirectory(m_runSetup->runsFolder(), m_dataPanel->dataset() ? m_dataPanel->dataset()->path
+                                                                                  : QString());
+  }
+  if (!settings) {
+    m_issuesPanel->addIssue(Severity::Error, tr("run settings"), error);
+    showIssues();
+    setStatus(tr("Could not start the run: %1").arg(error));
+    emit runFinished(false);
+    return false;
+  }
+  settings->out = std::filesystem::path(QFile::encodeName(directory).toStdString());
+  settings->resume = resume;
+  m_issuesPanel->clear();  // issues describe the current attempt
+  m_issuesDock->hide();
+  m_lastRunDir = directory;
+  QSettings().setValue(kLastRunKey, directory);
+  m_runWorker->start(*settings);
+  m_runPanel->runStarted(*settings, directory);
+  updateRunActions();
+  setStatus(resume ? tr("Resuming the run in %1…").arg(QDir::toNativeSeparators(directory))
+                   : tr("Running on %1, target %2…")
+                         .arg(QFileInfo(m_dataPanel->dataset()->path).fileName(), m_runSetup->target()));
+  emit runStarted(directory);
+  return true;
+}
+
+void MainWindow::stopRun() {
+  if (!m_runWorker->isRunning()) return;
+  m_runWorker->stop();
+  m_runPanel->setStopping();
+  setStatus(tr("Stopping the run: the trials that finished make the result…"));
+  updateRunActions();
+}
+
+void MainWindow::onTrials(const std::vector<engine::TrialEvent>& trials) {
+  m_runPanel->addTrials(trials);
+  bool failed = false;
+  for (const auto& trial : trials) {
+    if (trial.state != "FAIL") continue;
+    failed = true;
+    m_issuesPanel->addIssue(Severity::Warning,
+                            tr("trial %1 (%2)").arg(trial.number).arg(QString::fromStdString(trial.family)),
+                            trial.fail_reason.empty() ? tr("The trial failed without a reason.")
+                                                      : QString::fromStdString(trial.fail_reason));
+  }
+  if (failed) showIssues();
+}
+
+void MainWindow::onRunFinished(const std::shared_ptr<const engine::RunResult>& result) {
+  m_runPanel->runFinished(*result);
+  m_issuesPanel->addIssues(result->issues);
+  bool serious = false;
+  for (const auto& issue : result->issues) serious = serious || issue.severity != Severity::Info;
+  if (serious) showIssues();
+  updateRunActions();
+  QString best;
+  if (!result->leaderboard.empty()) {
+    const auto& top = result->leaderboard.front();
+    best = tr("best %1 (trial %2) %3 %4")
+               .arg(QString::fromStdString(top.family))
+               .arg(top.trial)
+               .arg(QString::fromStdString(result->metric), QString::number(top.cv_mean, 'f', 4));
+  }
+  setStatus(tr("Run finished: %1 candidates, %2; saved in %3.")
+                .arg(result->leaderboard.size())
+                .arg(best, QDir::toNativeSeparators(QString::fromStdString(result->run_dir.string()))));
+  emit runFinished(true);
+}
+
+void MainWindow::onRunFailed(const QString& message, int kind) {
+  m_runPanel->runFailed(message);
+  m_issuesPanel->addIssue(Severity::Error, tr("run (%1)").arg(kindText(kind)), message);
+  showIssues();
+  updateRunActions();
+  setStatus(tr("The run failed (see Issues): %1").arg(message));
+  emit runFinished(false);
+}
+
+void MainWindow::updateRunActions() {
+  const bool running = m_runWorker->isRunning();
+  const bool canResume = !running && !m_lastRunDir.isEmpty() &&
+                         QFileInfo::exists(QDir(m_lastRunDir).filePath(QStringLiteral("search.db")));
+  m_startAction->setEnabled(!running);
+  m_stopAction->setEnabled(running && !m_runWorker->isStopping());
+  m_resumeAction->setEnabled(canResume);
+  m_runSetup->setRunState(running, canResume);
+}
+
+bool MainWindow::exportScoreChart(const QString& path) {
+  QString error;
+  if (m_runPanel->exportScoreChart(path, &error)) {
+    setStatus(tr("Saved the score chart as %1.").arg(QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath())));
+    return true;
+  }
+  m_issuesPanel->addIssue(Severity::Error, tr("export"), error);
+  showIssues();
+  setStatus(tr("Could not export the chart (see Issues)."));
+  return false;
+}
+
+void MainWindow::showExportDialog() {
+  QSettings settings;
+  const QString directory = settings.value(kLastExportKey, QDir::homePath()).toString();
+  QString filters = tr("PNG image (*.png)");
+  if (svgExportAvailable()) filters += tr(";;SVG drawing (*.svg)");
+  QString selected;
+  QString path = QFileDialog::getSaveFileName(this, tr("Export score chart"),
+                                              QDir(directory).filePath(QStringLiteral("score-over-time.png")),
+                                              filters, &selected);
+  if (path.isEmpty()) return;
+  if (QFileInfo(path).suffix().isEmpty()) {
+    path += selected.contains(QStringLiteral("svg")) ? QStringLiteral(".svg") : QStringLiteral(".png");
+  }
+  settings.setValue(kLastExportKey, QFileInfo(path).absolutePath());
+  m_tabs->setCurrentIndex(1);
+  exportScoreChart(path);
 }
 
 }  // namespace glasswing::studio

@@ -1,12 +1,17 @@
 #pragma once
 // MainWindow: menus, the status bar, drag and drop and recent files around the panels. It owns
-// no data logic: the CsvLoader reads files off the GUI thread, the DataPanel shows them and the
-// IssuesPanel shows what went wrong.
+// no data logic: the CsvLoader reads files off the GUI thread, the DataPanel shows them, the
+// RunSetupPanel turns the form into engine settings, the RunWorker runs the engine on a thread of
+// its own, the RunPanel shows the run live, and the IssuesPanel shows what went wrong. Two tabs:
+// Data (the profile) and Run (settings beside the live view).
 
 #include <QMainWindow>
 #include <QString>
 #include <QStringList>
 #include <memory>
+#include <vector>
+
+#include "automl/engine/run.hpp"
 
 QT_BEGIN_NAMESPACE
 class QAction;
@@ -14,6 +19,7 @@ class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
+class QTabWidget;
 QT_END_NAMESPACE
 
 namespace glasswing::studio {
@@ -22,6 +28,9 @@ struct LoadedDataset;
 class CsvLoader;
 class DataPanel;
 class IssuesPanel;
+class RunPanel;
+class RunSetupPanel;
+class RunWorker;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -41,7 +50,25 @@ class MainWindow : public QMainWindow {
   // Files the Studio offers to open and accepts when dropped: .csv, .tsv, .txt, optionally .gz.
   static bool isSupportedDataFile(const QString& path);
 
+  // Starts a run with the Run tab's settings in a new directory under the runs folder; false
+  // (with the reason in the Issues panel and the status bar, and runFinished(false) at once)
+  // when it cannot start.
+  bool startRun();
+  // Continues the last run's search in its directory (RunSettings::resume).
+  bool resumeRun();
+  // Asks the run in progress to stop; runFinished() follows (finished trials make the result).
+  void stopRun();
+  bool isRunning() const;
+  // The directory of the last run started (empty before the first).
+  QString lastRunDirectory() const { return m_lastRunDir; }
+  // Saves the score chart as .png or .svg; false (with an Issue) when it cannot.
+  bool exportScoreChart(const QString& path);
+
   DataPanel* dataPanel() const { return m_dataPanel; }
+  RunSetupPanel* runSetupPanel() const { return m_runSetup; }
+  RunPanel* runPanel() const { return m_runPanel; }
+  RunWorker* runWorker() const { return m_runWorker; }
+  QTabWidget* tabs() const { return m_tabs; }
   IssuesPanel* issuesPanel() const { return m_issuesPanel; }
   QDockWidget* issuesDock() const { return m_issuesDock; }
   QString statusText() const;
@@ -51,6 +78,10 @@ class MainWindow : public QMainWindow {
   void loadStarted(const QString& path);
   // ok: the file is shown; otherwise the reason is in the Issues panel and the status bar.
   void loadFinished(bool ok);
+  void runStarted(const QString& runDirectory);
+  // ok: the run made a result (also when stopped early); otherwise the reason is in the Issues
+  // panel and the status bar.
+  void runFinished(bool ok);
 
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
@@ -66,6 +97,13 @@ class MainWindow : public QMainWindow {
   void addRecentFile(const QString& path);
   void updateRecentMenu();
   void setStatus(const QString& text);
+  bool launchRun(bool resume);
+  void onRunFinished(const std::shared_ptr<const engine::RunResult>& result);
+  void onRunFailed(const QString& message, int kind);
+  void onTrials(const std::vector<engine::TrialEvent>& trials);
+  void updateRunActions();
+  void showIssues();
+  void showExportDialog();
 
   CsvLoader* m_loader = nullptr;
   DataPanel* m_dataPanel = nullptr;
@@ -76,6 +114,14 @@ class MainWindow : public QMainWindow {
   QString m_loadingPath;
   QLabel* m_statusLabel = nullptr;
   QProgressBar* m_busy = nullptr;
+  QTabWidget* m_tabs = nullptr;
+  RunSetupPanel* m_runSetup = nullptr;
+  RunPanel* m_runPanel = nullptr;
+  RunWorker* m_runWorker = nullptr;
+  QAction* m_startAction = nullptr;
+  QAction* m_stopAction = nullptr;
+  QAction* m_resumeAction = nullptr;
+  QString m_lastRunDir;
 };
 
 }  // namespace glasswing::studio

@@ -1,13 +1,25 @@
-// Offscreen tests of the Studio's first window: loading a shared dataset into the data panel,
-// the histogram of the selected column, screenshots, and bad input that must never crash it.
+// Offscreen tests of the Studio: loading a shared dataset into the data panel, the histogram of
+// the selected column, screenshots, bad input that must never crash it, and the run flow (choose
+// the target, run the real engine on a worker thread, stop, resume, the leaderboard with its
+// baseline row, the trials table, the score chart and its PNG/SVG export, saved settings).
 // Run under QT_QPA_PLATFORM=offscreen (set by CTest).
 
 #include <QBarCategoryAxis>
 #include <QChart>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileInfo>
+#include <QDir>
+#include <QElapsedTimer>
 #include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QTabWidget>
 #include <QMimeData>
 #include <QProcess>
 #include <QSet>
@@ -17,23 +29,70 @@
 #include <QTemporaryDir>
 #include <QUrl>
 #include <QtTest>
+#include <limits>
+#include <memory>
 
+#include "automl/engine/run.hpp"
+#include "charts/chartexport.hpp"
 #include "charts/histogramchart.hpp"
+#include "charts/scorechart.hpp"
 #include "mainwindow.hpp"
+#include "models/leaderboardmodel.hpp"
 #include "models/profiletablemodel.hpp"
+#include "models/trialtablemodel.hpp"
 #include "panels/datapanel.hpp"
 #include "panels/issuespanel.hpp"
+#include "panels/runpanel.hpp"
+#include "panels/runsetuppanel.hpp"
 #include "workers/csvloader.hpp"
+#include "workers/runworker.hpp"
 
 using glasswing::Severity;
 using glasswing::studio::DataPanel;
 using glasswing::studio::HistogramChart;
+using glasswing::studio::LeaderboardModel;
+using glasswing::studio::RunPanel;
+using glasswing::studio::RunSetupPanel;
+using glasswing::studio::TrialTableModel;
 using glasswing::studio::MainWindow;
 using glasswing::studio::ProfileTableModel;
 
 namespace {
 
 constexpr int kLoadTimeoutMs = 60000;
+constexpr int kRunTimeoutMs = 120000;
+
+// A quick searched family for run tests: linear when this build has it (LibTorch), else the
+// first non-constant one; empty when the build has only the constant baseline.
+QString quickFamily() {
+  const auto names = glasswing::engine::family_names();
+  for (const auto& name : names) {
+    if (name == "linear") return QStringLiteral("linear");
+  }
+  for (const auto& name : names) {
+    if (name != "constant") return QString::fromStdString(name);
+  }
+  return {};
+}
+
+// Starts a run (or resumes one) and waits for it; returns runFinished()'s flag (false on timeout).
+bool runAndWait(MainWindow& window, bool resume = false, bool* finished = nullptr) {
+  QSignalSpy spy(&window, &MainWindow::runFinished);
+  if (resume) {
+    window.resumeRun();
+  } else {
+    window.startRun();
+  }
+  const bool done = spy.count() > 0 || spy.wait(kRunTimeoutMs);
+  if (finished) *finished = done;
+  return done && spy.count() == 1 && spy.at(0).at(0).toBool();
+}
+
+QString issuesText(const MainWindow& window) {
+  QStringList lines;
+  for (int i = 0; i < window.issuesPanel()->count(); ++i) lines << window.issuesPanel()->messageAt(i);
+  return lines.join(QLatin1Char('\n'));
+}
 
 QString sharedDataset(const char* name) {
   return QStringLiteral(GLASSWING_SHARED_DIR "/datasets/") + QString::fromLatin1(name);
@@ -405,6 +464,414 @@ class StudioTest : public QObject {
     QVERIFY2(studio.exitCode() == 3, qPrintable(output));
     QVERIFY2(output.contains(QStringLiteral("ragged.csv")), qPrintable(output));
     QVERIFY(QFileInfo(png).size() > 10 * 1024);
+  }
+
+  // The whole flow on a shared dataset: open, choose the target, run with a short budget, look at
+  // the leaderboard, the trials and the chart, export the chart, then resume the same search.
+  void runFlowOnSharedDataset() {
+    const QString family = quickFamily();
+    QTemporaryDir runs;
+    QVERIFY(runs.isValid());
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(loadAndWait(window, sharedDataset("iris.csv")));
+
+    RunSetupPanel* setup = window.runSetupPanel();
+    setup->setTask(QStringLiteral("auto"));  // saved settings of other tests must not matter
+    QCOMPARE(setup->targetCombo()->count(), 5);
+    QVERIFY(setup->setTarget(QStringLiteral("species")));
+    QCOMPARE(setup->inferredTask(), QStringLiteral("multiclass"));
+    QVERIFY2(setup->targetHint().contains(QStringLiteral("3 classes")), qPrintable(setup->targetHint()));
+    // Only metrics valid for multiclass, each with its one-sentence description as tooltip.
+    const QStringList metrics = setup->metricChoices();
+    QVERIFY2(metrics.contains(QStringLiteral("log_loss")) && metrics.contains(QStringLiteral("accuracy")),
+             qPrintable(metrics.join(QLatin1Char(','))));
+    QVERIFY(!metrics.contains(QStringLiteral("roc_auc")));
+    QVERIFY(!metrics.contains(QStringLiteral("rmse")));
+    for (int i = 0; i < setup->metricCombo()->count(); ++i) {
+      const QString tip = setup->metricCombo()->itemData(i, Qt::ToolTipRole).toString();
+      QVERIFY2(tip.endsWith(QLatin1Char('.')) && tip.size() > 20, qPrintable(tip));
+    }
+    setup->setTask(QStringLiteral("regression"));
+    QVERIFY(setup->metricChoices().contains(QStringLiteral("rmse")));
+    QVERIFY(!setup->metricChoices().contains(QStringLiteral("log_loss")));
+    setup->setTask(QStringLiteral("auto"));
+    QVERIFY(setup->setMetric(QStringLiteral("accuracy")));
+    setup->setMaxTrials(4);
+    setup->setTimeBudget(0);
+    setup->setFamilies(family.isEmpty() ? QStringList() : QStringList{family});
+    setup->setRunsFolder(runs.path());
+
+    QSignalSpy batches(window.runWorker(), &glasswing::studio::RunWorker::trialsFinished);
+    bool finished = false;
+    QVERIFY2(runAndWait(window, false, &finished),
+             qPrintable(finished ? issuesText(window) : QStringLiteral("the run did not finish")));
+    QVERIFY(!window.isRunning());
+    QCOMPARE(window.tabs()->currentIndex(), 1);
+
+    // The run directory holds the engine's artifacts.
+    const QDir runDir(window.lastRunDirectory());
+    QVERIFY2(runDir.absolutePath().startsWith(runs.path()), qPrintable(runDir.absolutePath()));
+    QVERIFY(runDir.exists(QStringLiteral("run.json")));
+    QVERIFY(QFileInfo(runDir.filePath(QStringLiteral("model"))).isDir());
+    QVERIFY(runDir.exists(QStringLiteral("leaderboard.json")));
+    QFile runJson(runDir.filePath(QStringLiteral("run.json")));
+    QVERIFY(runJson.open(QIODevice::ReadOnly));
+    QVERIFY(QJsonDocument::fromJson(runJson.readAll()).isObject());
+
+    // Trials: all of them, in order; the chart has a dot per complete trial.
+    RunPanel* panel = window.runPanel();
+    TrialTableModel* trials = panel->trialModel();
+    const int expectedTrials = family.isEmpty() ? 1 : 4;
+    QCOMPARE(trials->rowCount(), expectedTrials);
+    QVERIFY(batches.count() >= 1);
+    QVERIFY(batches.count() <= expectedTrials);
+    int complete = 0;
+    for (int row = 0; row < trials->rowCount(); ++row) {
+      QCOMPARE(trials->index(row, TrialTableModel::Number).data().toLongLong(), row);
+      complete += trials->index(row, TrialTableModel::State).data().toString() == QStringLiteral("COMPLETE");
+    }
+    QCOMPARE(trials->index(0, TrialTableModel::Family).data().toString(), QStringLiteral("constant"));
+    QCOMPARE(panel->scoreChart()->trialPointCount(), complete);
+    QVERIFY(panel->scoreChart()->bestPointCount() >= 1);
+    QVERIFY2(panel->scoreChart()->title().contains(QStringLiteral("accuracy")), qPrintable(panel->scoreChart()->title()));
+
+    // Leaderboard: the baseline row is there and marked; sorting goes through the proxy.
+    LeaderboardModel* board = panel->leaderboardModel();
+    QCOMPARE(board->rowCount(), complete);
+    const int baseline = board->baselineRow();
+    QVERIFY(baseline >= 0);
+    QVERIFY(board->index(baseline, 0).data(LeaderboardModel::BaselineRole).toBool());
+    QVERIFY(board->index(baseline, LeaderboardModel::Family).data().toString().contains(QStringLiteral("baseline")));
+    QVERIFY(!board->headerData(LeaderboardModel::CvMean, Qt::Horizontal, Qt::ToolTipRole).toString().isEmpty());
+    auto* proxy = qobject_cast<QSortFilterProxyModel*>(panel->leaderboardView()->model());
+    QVERIFY(proxy != nullptr);
+    panel->leaderboardView()->sortByColumn(LeaderboardModel::CvMean, Qt::AscendingOrder);
+    for (int row = 1; row < proxy->rowCount(); ++row) {
+      QVERIFY(proxy->index(row - 1, LeaderboardModel::CvMean).data(LeaderboardModel::SortRole).toDouble() <=
+              proxy->index(row, LeaderboardModel::CvMean).data(LeaderboardModel::SortRole).toDouble());
+    }
+    panel->leaderboardView()->sortByColumn(LeaderboardModel::CvMean, Qt::DescendingOrder);
+    QCOMPARE(proxy->index(0, LeaderboardModel::Rank).data().toInt(), 1);  // accuracy: higher is better
+    QVERIFY2(window.statusText().contains(QStringLiteral("Run finished")), qPrintable(window.statusText()));
+    QVERIFY2(panel->progressText().contains(QStringLiteral("constant baseline")), qPrintable(panel->progressText()));
+
+    // The chart exports as PNG and SVG.
+    QTest::qWait(100);
+    const QString png = outputPath(QStringLiteral("studio-score-chart.png"));
+    QFile::remove(png);
+    QVERIFY(window.exportScoreChart(png));
+    QVERIFY(!QImage(png).isNull());
+    const QString svg = QDir(runs.path()).filePath(QStringLiteral("score.svg"));
+    if (glasswing::studio::svgExportAvailable()) {
+      QVERIFY(window.exportScoreChart(svg));
+      QFile svgFile(svg);
+      QVERIFY(svgFile.open(QIODevice::ReadOnly));
+      const QByteArray svgText = svgFile.readAll();
+      QVERIFY(svgText.contains("<svg"));
+      QVERIFY(svgText.contains("accuracy"));
+    }
+    // A file type the Studio cannot write is refused with an Issue, not a crash.
+    const int issuesBefore = window.issuesPanel()->count();
+    QVERIFY(!window.exportScoreChart(QDir(runs.path()).filePath(QStringLiteral("score.gif"))));
+    QCOMPARE(window.issuesPanel()->count(), issuesBefore + 1);
+    QVERIFY(window.issuesPanel()->messageAt(issuesBefore).contains(QStringLiteral(".png or .svg")));
+
+    if (family.isEmpty()) return;  // nothing more to search with only the baseline
+    // Resume: the same search in the same directory, up to 6 trials in total.
+    setup->setMaxTrials(6);
+    QVERIFY(setup->resumeButton()->isEnabled());
+    QVERIFY2(runAndWait(window, true, &finished),
+             qPrintable(finished ? issuesText(window) : QStringLiteral("the resumed run did not finish")));
+    QCOMPARE(window.lastRunDirectory(), runDir.absolutePath());
+    QCOMPARE(trials->rowCount(), 6);
+    QCOMPARE(trials->index(5, TrialTableModel::Number).data().toLongLong(), 5);
+    QVERIFY(board->rowCount() >= complete);
+  }
+
+  void stopMidRunLeavesResult() {
+    const QString family = quickFamily();
+    if (family.isEmpty()) QSKIP("this build has only the constant baseline: nothing to stop");
+    QTemporaryDir runs;
+    MainWindow window;
+    window.show();
+    QVERIFY(loadAndWait(window, sharedDataset("iris.csv")));
+    RunSetupPanel* setup = window.runSetupPanel();
+    setup->setTask(QStringLiteral("auto"));  // saved settings of other tests must not matter
+    QVERIFY(setup->setTarget(QStringLiteral("species")));
+    setup->setMaxTrials(500);
+    setup->setTimeBudget(0);
+    setup->setFamilies({family});
+    setup->setRunsFolder(runs.path());
+    QSignalSpy done(&window, &MainWindow::runFinished);
+    QVERIFY(window.startRun());
+    QVERIFY(window.isRunning());
+    QVERIFY(!setup->startButton()->isEnabled());
+    QVERIFY(setup->stopButton()->isEnabled());
+    // The window keeps answering while the engine trains: wait for two trials, then stop.
+    QTRY_VERIFY_WITH_TIMEOUT(window.runPanel()->trialModel()->rowCount() >= 2, kRunTimeoutMs);
+    window.stopRun();
+    QVERIFY2(window.runPanel()->progressText().contains(QStringLiteral("Stopping")),
+             qPrintable(window.runPanel()->progressText()));
+    QVERIFY(done.wait(kRunTimeoutMs));
+    QCOMPARE(done.at(0).at(0).toBool(), true);
+    const int trials = window.runPanel()->trialModel()->rowCount();
+    QVERIFY2(trials < 500, "the run did not stop");
+    QVERIFY(window.runPanel()->leaderboardModel()->rowCount() >= 1);
+    QVERIFY(window.runPanel()->leaderboardModel()->baselineRow() >= 0);
+    const QDir runDir(window.lastRunDirectory());
+    QVERIFY(runDir.exists(QStringLiteral("run.json")));
+    QVERIFY(QFileInfo(runDir.filePath(QStringLiteral("model"))).isDir());
+    QVERIFY(setup->startButton()->isEnabled());
+    QVERIFY(!setup->stopButton()->isEnabled());
+  }
+
+  // Closing the window during a run stops the engine and does not hang.
+  void closingDuringRunStopsIt() {
+    const QString family = quickFamily();
+    if (family.isEmpty()) QSKIP("this build has only the constant baseline: the run is over at once");
+    QTemporaryDir runs;
+    auto window = std::make_unique<MainWindow>();
+    window->show();
+    QVERIFY(loadAndWait(*window, sharedDataset("iris.csv")));
+    RunSetupPanel* setup = window->runSetupPanel();
+    setup->setTask(QStringLiteral("auto"));
+    QVERIFY(setup->setTarget(QStringLiteral("species")));
+    setup->setMaxTrials(500);
+    setup->setTimeBudget(0);
+    setup->setFamilies({family});
+    setup->setRunsFolder(runs.path());
+    QVERIFY(window->startRun());
+    QTRY_VERIFY_WITH_TIMEOUT(window->runPanel()->trialModel()->rowCount() >= 1, kRunTimeoutMs);
+    const QString runDir = window->lastRunDirectory();
+    QElapsedTimer clock;
+    clock.start();
+    window->close();
+    window.reset();  // joins the worker thread
+    QVERIFY2(clock.elapsed() < 30000, qPrintable(QStringLiteral("closing took %1 ms").arg(clock.elapsed())));
+    // The engine stopped cleanly: what finished was written.
+    QVERIFY(QFileInfo::exists(QDir(runDir).filePath(QStringLiteral("run.json"))));
+  }
+
+  // A target the engine rejects, and a target that vanished from the file after it was loaded:
+  // a message in the Issues panel and the status bar, and the window runs the next good target.
+  void badTargetShowsIssueAndWindowStaysUsable() {
+    QTemporaryDir dir;
+    QByteArray csv = "a,b,constant,label\n";
+    for (int i = 0; i < 40; ++i) {
+      csv += QByteArray::number(i) + "," + QByteArray::number(i % 7) + ",same," + (i % 2 ? "yes" : "no") + "\n";
+    }
+    const QString path = writeFile(dir, QStringLiteral("targets.csv"), csv);
+    MainWindow window;
+    window.show();
+    QVERIFY(loadAndWait(window, path));
+    RunSetupPanel* setup = window.runSetupPanel();
+    setup->setTask(QStringLiteral("auto"));  // saved settings of other tests must not matter
+    setup->setRunsFolder(dir.filePath(QStringLiteral("runs")));
+    setup->setMaxTrials(1);
+    setup->setTimeBudget(0);
+    setup->setFamilies({});
+
+    // A constant target: the panel says so before the run, and the run fails with the reason.
+    QVERIFY(setup->setTarget(QStringLiteral("constant")));
+    QVERIFY2(setup->targetHint().contains(QStringLiteral("cannot be used")), qPrintable(setup->targetHint()));
+    bool finished = false;
+    QVERIFY(!runAndWait(window, false, &finished));
+    QVERIFY2(finished, "the failed run did not report");
+    QVERIFY(window.issuesDock()->isVisible());
+    QCOMPARE(window.issuesPanel()->severityAt(window.issuesPanel()->count() - 1), Severity::Error);
+    QVERIFY2(issuesText(window).contains(QStringLiteral("constant")), qPrintable(issuesText(window)));
+    QVERIFY2(window.statusText().contains(QStringLiteral("The run failed")), qPrintable(window.statusText()));
+    QVERIFY2(window.runPanel()->progressText().contains(QStringLiteral("failed")),
+             qPrintable(window.runPanel()->progressText()));
+    QVERIFY(!window.isRunning());
+    QVERIFY(setup->startButton()->isEnabled());
+
+    // The file changes on disk after it was loaded: the target column is gone.
+    QVERIFY(setup->setTarget(QStringLiteral("label")));
+    QFile::remove(path);
+    QVERIFY(!writeFile(dir, QStringLiteral("targets.csv"), "a,b\n1,2\n3,4\n").isEmpty());
+    QVERIFY(!runAndWait(window, false, &finished));
+    QVERIFY(finished);
+    QVERIFY2(issuesText(window).contains(QStringLiteral("label")), qPrintable(issuesText(window)));
+
+    // The window still runs a good target.
+    QFile::remove(path);
+    QVERIFY(!writeFile(dir, QStringLiteral("targets.csv"), csv).isEmpty());
+    QVERIFY2(runAndWait(window, false, &finished), qPrintable(issuesText(window)));
+    QVERIFY(window.runPanel()->leaderboardModel()->baselineRow() >= 0);
+  }
+
+  // The run view's models over the engine's plain structs: a failed trial shows its state and
+  // reason; the baseline row is marked wherever it ranks; sorting is numeric, not textual.
+  void trialAndLeaderboardModels() {
+    TrialTableModel trials;
+    glasswing::engine::TrialEvent ok;
+    ok.number = 0;
+    ok.family = "constant";
+    ok.state = "COMPLETE";
+    ok.value = 0.5;
+    ok.best_value = 0.5;
+    ok.best_number = 0;
+    glasswing::engine::TrialEvent failed;
+    failed.number = 1;
+    failed.family = "xgboost";
+    failed.state = "FAIL";
+    failed.value = std::numeric_limits<double>::quiet_NaN();
+    failed.best_value = 0.5;
+    failed.best_number = 0;
+    failed.fail_reason = "fold 2 scored nan (roc_auc)";
+    trials.append({ok, failed});
+    QCOMPARE(trials.rowCount(), 2);
+    QCOMPARE(trials.failedCount(), 1);
+    QCOMPARE(trials.index(1, TrialTableModel::State).data().toString(), QStringLiteral("FAIL"));
+    QCOMPARE(trials.index(1, TrialTableModel::FailReason).data().toString(),
+             QStringLiteral("fold 2 scored nan (roc_auc)"));
+    QCOMPARE(trials.index(1, TrialTableModel::Value).data().toString(), QStringLiteral("—"));
+    QVERIFY(!trials.index(1, TrialTableModel::Value).data(TrialTableModel::SortRole).isValid());
+    QVERIFY(trials.index(0, TrialTableModel::Best).data().toString().contains(QStringLiteral("trial 0")));
+
+    std::vector<glasswing::engine::LeaderboardRow> rows(3);
+    const double scores[] = {0.95, 0.9, 0.5};
+    const char* families[] = {"xgboost", "linear", "constant"};
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      rows[i].rank = static_cast<int>(i + 1);
+      rows[i].trial = static_cast<std::int64_t>(10 - i);
+      rows[i].family = families[i];
+      rows[i].cv_mean = scores[i];
+      rows[i].params = nlohmann::ordered_json::object();
+    }
+    rows[0].params["eta"] = 0.123456789;
+    LeaderboardModel board;
+    board.setResult(rows, QStringLiteral("roc_auc"), true);
+    QCOMPARE(board.baselineRow(), 2);
+    QVERIFY(board.index(2, 0).data(LeaderboardModel::BaselineRole).toBool());
+    QVERIFY(!board.index(0, 0).data(LeaderboardModel::BaselineRole).toBool());
+    QVERIFY(board.index(2, 0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("baseline")));
+    QCOMPARE(board.index(0, LeaderboardModel::Params).data().toString(), QStringLiteral("eta=0.1235"));
+    QVERIFY(board.headerData(LeaderboardModel::CvMean, Qt::Horizontal).toString().contains(QStringLiteral("roc_auc")));
+    const QString tip = board.headerData(LeaderboardModel::CvMean, Qt::Horizontal, Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(QStringLiteral("higher is better")), qPrintable(tip));
+    // Trials 10, 9, 8 sort as numbers: ascending puts 8 (the baseline) first.
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(&board);
+    proxy.setSortRole(LeaderboardModel::SortRole);
+    proxy.sort(LeaderboardModel::Trial, Qt::AscendingOrder);
+    QCOMPARE(proxy.index(0, LeaderboardModel::Trial).data().toLongLong(), 8);
+    QVERIFY(proxy.index(0, 0).data(LeaderboardModel::BaselineRole).toBool());
+  }
+
+  void runWithoutDataShowsIssue() {
+    MainWindow window;
+    window.show();
+    QSignalSpy done(&window, &MainWindow::runFinished);
+    QVERIFY(!window.startRun());
+    QCOMPARE(done.count(), 1);
+    QCOMPARE(done.at(0).at(0).toBool(), false);
+    QVERIFY(!window.isRunning());
+    QVERIFY2(issuesText(window).contains(QStringLiteral("open a CSV file")), qPrintable(issuesText(window)));
+    QVERIFY(window.issuesDock()->isVisible());
+  }
+
+  // A run's search store that was damaged afterwards: resuming it reports a storage error.
+  void corruptSearchStoreShowsIssue() {
+    QTemporaryDir runs;
+    MainWindow window;
+    window.show();
+    QVERIFY(loadAndWait(window, sharedDataset("iris.csv")));
+    RunSetupPanel* setup = window.runSetupPanel();
+    setup->setTask(QStringLiteral("auto"));  // saved settings of other tests must not matter
+    QVERIFY(setup->setTarget(QStringLiteral("species")));
+    setup->setMaxTrials(1);
+    setup->setTimeBudget(0);
+    setup->setFamilies({});
+    setup->setRunsFolder(runs.path());
+    QVERIFY2(runAndWait(window), qPrintable(issuesText(window)));
+    const QString store = QDir(window.lastRunDirectory()).filePath(QStringLiteral("search.db"));
+    QVERIFY(QFileInfo::exists(store));
+    QFile file(store);
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(QByteArray(4096, 'x'));
+    file.close();
+    setup->setMaxTrials(2);
+    bool finished = false;
+    QVERIFY(!runAndWait(window, true, &finished));
+    QVERIFY(finished);
+    QVERIFY(window.issuesDock()->isVisible());
+    const QString issues = issuesText(window);
+    QVERIFY2(issues.contains(QStringLiteral("search.db")) || issues.contains(QStringLiteral("database")),
+             qPrintable(issues));
+    QVERIFY(window.issuesPanel()->count() >= 1);
+    QVERIFY(!window.isRunning());
+  }
+
+  void settingsPersistAcrossWindows() {
+    // Settings of its own, so that run tests in other processes (ctest -j) cannot change them.
+    const QString organisation = QCoreApplication::organizationName();
+    QCoreApplication::setOrganizationName(QStringLiteral("GlasswingSettingsTest"));
+    const auto restore = qScopeGuard([organisation] {
+      QSettings().remove(QStringLiteral("run"));
+      QCoreApplication::setOrganizationName(organisation);
+    });
+    QSettings().remove(QStringLiteral("run"));
+    QTemporaryDir runs;
+    {
+      MainWindow window;
+      QVERIFY(loadAndWait(window, sharedDataset("penguins.csv")));
+      RunSetupPanel* setup = window.runSetupPanel();
+      QVERIFY(setup->setTarget(QStringLiteral("island")));
+      setup->setTask(QStringLiteral("multiclass"));
+      QVERIFY(setup->setMetric(QStringLiteral("balanced_accuracy")));
+      setup->setTimeBudget(123);
+      setup->setMaxTrials(17);
+      setup->setFamilies({});
+      setup->setRunsFolder(runs.path());
+    }
+    MainWindow window;
+    RunSetupPanel* setup = window.runSetupPanel();
+    QCOMPARE(setup->taskCombo()->currentText(), QStringLiteral("multiclass"));
+    QCOMPARE(setup->metricCombo()->currentText(), QStringLiteral("balanced_accuracy"));
+    QCOMPARE(setup->families(), QStringList{QStringLiteral("constant")});
+    QCOMPARE(setup->runsFolder(), runs.path());
+    QString error;
+    QVERIFY(!setup->runSettings(&error));  // no data yet
+    QVERIFY(loadAndWait(window, sharedDataset("penguins.csv")));
+    QCOMPARE(setup->target(), QStringLiteral("island"));  // remembered by name
+    const auto settings = setup->runSettings(&error);
+    QVERIFY2(settings.has_value(), qPrintable(error));
+    QCOMPARE(settings->time_budget_s.value_or(0), 123.0);
+    QCOMPARE(settings->max_trials.value_or(0), 17);
+    QCOMPARE(settings->metric, std::string("balanced_accuracy"));
+    QCOMPARE(settings->task, std::string("multiclass"));
+    QCOMPARE(settings->models, std::vector<std::string>{"constant"});
+    // A file without that column falls back to the last column.
+    QVERIFY(loadAndWait(window, sharedDataset("iris.csv")));
+    QCOMPARE(setup->target(), QStringLiteral("species"));
+  }
+
+  void commandLineRunScreenshot() {
+    QTemporaryDir runs;
+    const QString png = outputPath(QStringLiteral("cli-run.png"));
+    QFile::remove(png);
+    QProcess studio;
+    studio.setProcessChannelMode(QProcess::MergedChannels);
+    studio.start(QStringLiteral(GLASSWING_STUDIO_EXE),
+                 {sharedDataset("iris.csv"), QStringLiteral("--target"), QStringLiteral("species"),
+                  QStringLiteral("--run"), QStringLiteral("--max-trials"), QStringLiteral("3"),
+                  QStringLiteral("--time-budget"), QStringLiteral("0"), QStringLiteral("--models"),
+                  quickFamily().isEmpty() ? QStringLiteral("constant") : quickFamily(),
+                  QStringLiteral("--runs-folder"), runs.path(), QStringLiteral("--screenshot"), png});
+    QVERIFY2(studio.waitForFinished(kRunTimeoutMs), "glasswing-studio --run --screenshot did not quit");
+    const QString output = QString::fromLocal8Bit(studio.readAll());
+    QCOMPARE(studio.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(studio.exitCode() == 0, qPrintable(output));
+    const QString problem = checkScreenshot(png, QSize(1280, 800));
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    const QStringList made = QDir(runs.path()).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    QCOMPARE(made.size(), 1);
+    QVERIFY(QFileInfo::exists(QDir(runs.path()).filePath(made.front() + QStringLiteral("/run.json"))));
   }
 };
 
