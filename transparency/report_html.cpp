@@ -542,6 +542,75 @@ std::string p5_pipeline(const RunInsights& in) {
                  details("Show every step (column, step, reason)", t.str()) + details("Show every model feature and its source", f.str()));
 }
 
+// Parallel coordinates: one vertical axis per hyperparameter (positions in [0, 1] as the search
+// analysis gives them: log scale for log params, choice index for categorical ones), one line per
+// COMPLETE trial, the best quarter drawn dark and on top.
+std::string parallel_chart(const ParallelCoordinates& pc, const std::string& metric, bool maximize) {
+  const std::size_t n_axes = pc.axes.size();
+  if (n_axes == 0 || pc.points.empty()) return {};
+  const double width = std::max(360.0, 110.0 * static_cast<double>(n_axes) + 80.0), height = 300.0;
+  const double left = 50.0, right = 30.0, top = 28.0, bottom = 46.0;
+  auto ax_x = [&](std::size_t a) {
+    return n_axes == 1 ? (left + width - right) / 2
+                       : left + static_cast<double>(a) / static_cast<double>(n_axes - 1) * (width - left - right);
+  };
+  auto ax_y = [&](double v) { return height - bottom - v * (height - top - bottom); };
+  Plot p(width, height, {0.0, 1.0}, {0.0, 1.0});
+  // Order lines worst first, so the best are drawn on top.
+  std::vector<std::size_t> order(pc.points.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return maximize ? pc.values[a] < pc.values[b] : pc.values[a] > pc.values[b];
+  });
+  const std::size_t good_from = order.size() - std::max<std::size_t>(1, order.size() / 4);
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const std::size_t i = order[k];
+    std::string d;
+    bool pen = false;
+    for (std::size_t a = 0; a < n_axes && a < pc.points[i].size(); ++a) {
+      const double v = pc.points[i][a];
+      if (!std::isfinite(v)) {
+        pen = false;
+        continue;
+      }
+      d += pen ? 'L' : 'M';
+      d += px(ax_x(a));
+      d += ',';
+      d += px(ax_y(v));
+      pen = true;
+    }
+    if (d.empty()) continue;
+    const bool good = k >= good_from;
+    p.raw() << "<path d='" << d << "' fill='none' stroke='" << (good ? kPalette[1] : "#999999") << "' stroke-width='"
+            << (good ? "1.8" : "1") << "' stroke-opacity='" << (good ? "0.9" : "0.45") << "'><title>trial "
+            << (i < pc.trials.size() ? std::to_string(pc.trials[i]) : std::string("?")) << ": " << esc(metric) << " "
+            << num(pc.values[i]) << "</title></path>";
+  }
+  auto ext = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+  for (std::size_t a = 0; a < n_axes; ++a) {
+    const auto& axis = pc.axes[a];
+    const double x = ax_x(a);
+    p.raw() << "<line x1='" << px(x) << "' x2='" << px(x) << "' y1='" << px(top) << "' y2='" << px(height - bottom)
+            << "' stroke='#333' stroke-width='1'/>";
+    std::string lo, hi;
+    if (axis.kind == "categorical") {
+      if (!axis.choices.empty()) {
+        lo = ext(axis.choices.front());
+        hi = ext(axis.choices.back());
+      }
+    } else {
+      lo = num(axis.low, "%.3g");
+      hi = num(axis.high, "%.3g");
+    }
+    p.raw() << "<text class='tick' x='" << px(x) << "' y='" << px(top - 6) << "' text-anchor='middle'>" << esc(hi) << "</text>"
+            << "<text class='tick' x='" << px(x) << "' y='" << px(height - bottom + 13) << "' text-anchor='middle'>" << esc(lo)
+            << "</text><text class='label' x='" << px(x) << "' y='" << px(height - bottom + 30) << "' text-anchor='middle'>"
+            << esc(axis.label) << (axis.log ? " (log)" : "") << "</text>";
+  }
+  return p.str(pc.family + ": " + std::to_string(pc.points.size()) + " complete trials; the best quarter by " + metric +
+               " in orange");
+}
+
 std::string p6_search(const RunInsights& in) {
   const auto& s = in.search;
   std::string body = notices_html(s.notices);
@@ -570,7 +639,28 @@ std::string p6_search(const RunInsights& in) {
     }
     for (auto& [k, v] : by_family) series.push_back(v);
     series.push_back(best);
-    body += "<div class='charts'>" + line_chart("Score per trial and best so far", series, "trial", in.metric, {}, {}, 560, 300) + "</div>";
+    std::string charts = line_chart("Score per trial and best so far", series, "trial", in.metric, {}, {}, 560, 300);
+    if (s.analysis && !s.analysis->best_by_time.empty()) {
+      Series when{"best so far", {}, {}, "#000000", 2.0};
+      when.step = true;
+      Series done{"finished trials", {}, {}, colour(1), 2.0};
+      done.points = true;
+      done.opacity = 0.8;
+      for (const auto& b : s.analysis->best_by_time) {
+        when.x.push_back(b.elapsed_s);
+        when.y.push_back(b.best);
+        done.x.push_back(b.elapsed_s);
+        done.y.push_back(b.value);
+      }
+      charts += line_chart("Best score over time (seconds since the first trial started)", {done, when}, "seconds", in.metric, {}, {},
+                           560, 300);
+    }
+    body += "<div class='charts'>" + charts + "</div>";
+    if (s.analysis) {
+      std::string pcs;
+      for (const auto& pc : s.analysis->parallel) pcs += parallel_chart(pc, in.metric, in.direction != "minimize");
+      if (!pcs.empty()) body += details("Show the hyperparameters of each family (parallel coordinates)", pcs);
+    }
     Table t({"trial", "state", "family", in.metric, "seconds", "hyperparameters", "reason"}, "num");
     for (const auto& r : s.trials)
       t.row({std::to_string(r.number), esc(r.state), esc(r.family), fixed(r.value), num(r.duration_s, "%.3g"),
