@@ -164,4 +164,16 @@ std::vector<FrozenTrial> InMemoryStorage::get_all_trials(std::int64_t study_id,
   return out;
 }
 
+void InMemoryStorage::refresh_trials(std::int64_t study_id, std::vector<FrozenTrial>& trials) {
+  std::lock_guard lock(mutex_);
+  const auto& ids = study_locked(study_id).trial_ids;
+  if (trials.size() > ids.size()) trials.resize(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i < trials.size() && trials[i].trial_id == ids[i] && is_finished(trials[i].state)) continue;  // unchanged
+    const auto& t = trials_.at(ids[i]).trial;
+    if (i == trials.size()) trials.push_back(t);
+    else trials[i] = t;
+  }
+}
+
 }  // namespace glasswing::search

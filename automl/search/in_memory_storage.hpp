@@ -30,6 +30,8 @@ class InMemoryStorage final : public Storage {
   FrozenTrial get_trial(std::int64_t trial_id) override;
   std::vector<FrozenTrial> get_all_trials(std::int64_t study_id,
                                           const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
+  // Copies only the trials that are new or unfinished in `trials` (one lock: a consistent snapshot).
+  void refresh_trials(std::int64_t study_id, std::vector<FrozenTrial>& trials) override;
 
  private:
   struct StudyRec {

@@ -14,6 +14,7 @@ namespace {
 constexpr double kSqrt2 = 1.4142135623730951;
 constexpr double kLogSqrt2Pi = 0.9189385332046727;  // log(sqrt(2*pi))
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kFarZ = 12.0;             // exp(-72): far below a double's resolution of any mixture
 constexpr double kNegligibleLog = -50.0;   // exp(-50) * 1e4 kernels < 1e-17 of the largest term
 
@@ -200,6 +201,54 @@ std::vector<double> tpe_default_weights(std::size_t n) {
 namespace detail {
 namespace {
 
+// Sorts (centre, index) pairs as std::sort would (by centre, ties by index; the pairs are
+// distinct, so the order is unique): a stable LSD radix sort on the centres' order-preserving bit
+// patterns (-0 as +0), 8 bits a pass, skipping passes where all keys share the byte. Non-finite
+// centres: std::sort.
+void sort_by_centre(std::vector<std::pair<double, std::size_t>>& v) {
+  const std::size_t n = v.size();
+  if (n < 64) {
+    std::sort(v.begin(), v.end());
+    return;
+  }
+  thread_local std::vector<std::uint64_t> keys, keys_tmp;
+  thread_local std::vector<std::pair<double, std::size_t>> tmp;
+  keys.resize(n);
+  keys_tmp.resize(n);
+  tmp.resize(n);
+  std::uint64_t all_and = ~std::uint64_t{0}, all_or = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(v[i].first)) {
+      std::sort(v.begin(), v.end());
+      return;
+    }
+    const auto bits = std::bit_cast<std::uint64_t>(v[i].first == 0.0 ? 0.0 : v[i].first);  // -0 as +0
+    keys[i] = (bits >> 63) ? ~bits : bits | (std::uint64_t{1} << 63);
+    all_and &= keys[i];
+    all_or |= keys[i];
+  }
+  const std::uint64_t varying = all_and ^ all_or;
+  std::size_t count[256];
+  for (unsigned shift = 0; shift < 64; shift += 8) {
+    if (((varying >> shift) & 0xff) == 0) continue;  // the same byte everywhere: order unchanged
+    std::fill(std::begin(count), std::end(count), std::size_t{0});
+    for (std::size_t i = 0; i < n; ++i) ++count[(keys[i] >> shift) & 0xff];
+    std::size_t pos = 0;
+    for (auto& c : count) {
+      const std::size_t here = c;
+      c = pos;
+      pos += here;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t to = count[(keys[i] >> shift) & 0xff]++;
+      keys_tmp[to] = keys[i];
+      tmp[to] = v[i];
+    }
+    keys.swap(keys_tmp);
+    v.swap(tmp);
+  }
+}
+
 std::vector<double> mixture_weights(std::size_t m, const std::vector<double>* predetermined, double prior_weight) {
   std::vector<double> w = predetermined ? *predetermined : tpe_default_weights(m);
   w.push_back(prior_weight);
@@ -240,7 +289,7 @@ ParzenEstimator1D build_dim(const Distribution& d, const std::vector<double>& ob
       // Optuna >= 4.9: neighbour gaps among the observations and the bounds (prior excluded).
       std::vector<std::pair<double, std::size_t>> sorted(m);  // (centre, index): ties by index, as a stable sort
       for (std::size_t i = 0; i < m; ++i) sorted[i] = {pe.mus[i], i};
-      std::sort(sorted.begin(), sorted.end());
+      sort_by_centre(sorted);
       std::vector<std::size_t> order(m);
       std::vector<double> e;
       e.reserve(m + 2);
@@ -409,6 +458,25 @@ double gauss_mass(double a, double b) {
   return 1.0 - norm_cdf(a) - norm_cdf(-b);
 }
 
+// log(w) of a weights vector: the same mixture weights recur for every param of a trial and
+// across trials (they depend on the number of observations only), so their logs are cached.
+const std::vector<double>& cached_logs(const std::vector<double>& w) {
+  struct Entry {
+    std::vector<double> w, logs;
+  };
+  thread_local Entry entries[4];
+  thread_local std::size_t next = 0;
+  for (auto& e : entries) {
+    if (e.w.size() == w.size() && std::equal(w.begin(), w.end(), e.w.begin())) return e.logs;
+  }
+  Entry& e = entries[next];
+  next = (next + 1) % 4;
+  e.w = w;
+  e.logs.resize(w.size());
+  for (std::size_t j = 0; j < w.size(); ++j) e.logs[j] = std::log(w[j]);
+  return e.logs;
+}
+
 // One dimension: the mixture summed in linear space (one exp or two erfc per kernel and
 // candidate, no per-term log). nullopt when a sum underflows; the caller then uses logs.
 std::optional<std::vector<double>> log_pdf_1d(const ParzenEstimator& pe, const std::vector<double>& xs) {
@@ -427,61 +495,105 @@ std::optional<std::vector<double>> log_pdf_1d(const ParzenEstimator& pe, const s
     return out;
   }
   const Space s = space_of(d);
-  std::vector<double> scale(K), inv_sigma(K);
-  for (std::size_t j = 0; j < K; ++j) inv_sigma[j] = 1.0 / dim.sigmas[j];
-  for (std::size_t j = 0; j < K; ++j) {
-    scale[j] = s.kind == Space::Continuous
-                   ? std::exp(std::log(pe.weights[j]) - std::log(dim.sigmas[j]) - kLogSqrt2Pi - dim.log_norms[j])
-                   : std::exp(std::log(pe.weights[j]) - dim.log_norms[j]);
-  }
-  // Observation kernels by centre, so that each candidate visits only the kernels within
-  // kFarZ of its widest sigma; the prior (last) is always visited.
+  // Each kernel's scale is computed on first use (kernels out of every candidate's reach never
+  // are) from cached logs, by the same expression as an eager loop would, and the terms are
+  // summed in the same order (by centre, prior last) skipping the same ones (beyond kFarZ): the
+  // sums are bit-identical to visiting every kernel. No per-call allocation (thread_local buffers).
+  // Observation kernels by centre, then the prior: position k holds kernel order[k].
   const std::size_t m = K - 1;
-  std::vector<std::size_t> order = dim.by_centre;
-  if (order.size() != m) {
-    order.resize(m);
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return dim.mus[a] < dim.mus[b]; });
+  thread_local std::vector<std::size_t> order_buf;
+  const std::vector<std::size_t>* order = &dim.by_centre;
+  if (order->size() != m) {
+    order_buf.resize(m);
+    std::iota(order_buf.begin(), order_buf.end(), 0);
+    std::sort(order_buf.begin(), order_buf.end(), [&](auto a, auto b) { return dim.mus[a] < dim.mus[b]; });
+    order = &order_buf;
   }
-  std::vector<double> centres(m);
-  double widest = 0;
-  for (std::size_t k = 0; k < m; ++k) {
-    centres[k] = dim.mus[order[k]];
-    widest = std::max(widest, dim.sigmas[order[k]]);
+  auto kernel = [&](std::size_t k) { return k == m ? m : (*order)[k]; };
+  thread_local std::vector<double> mu, inv_sigma, arg, scale;
+  mu.resize(K);
+  inv_sigma.resize(K);
+  arg.assign(K, kNaN);
+  scale.assign(K, kNaN);
+  for (std::size_t k = 0; k < K; ++k) {
+    const std::size_t j = kernel(k);
+    mu[k] = dim.mus[j];
+    inv_sigma[k] = 1.0 / dim.sigmas[j];
   }
-  order.push_back(K - 1);
-  auto window = [&](double left, double right) {
-    const auto first = static_cast<std::size_t>(
-        std::lower_bound(centres.begin(), centres.end(), left - kFarZ * widest) - centres.begin());
-    const auto last = static_cast<std::size_t>(
-        std::upper_bound(centres.begin(), centres.end(), right + kFarZ * widest) - centres.begin());
-    return std::pair{first, last};
+  const std::vector<double>& log_w = cached_logs(pe.weights);
+  double memo_sigma[2] = {kNaN, kNaN}, memo_log[2] = {0, 0};
+  auto log_sigma = [&](double sg) {
+    for (int i = 0; i < 2; ++i) {
+      if (memo_sigma[i] == sg) return memo_log[i];
+    }
+    memo_sigma[1] = memo_sigma[0];
+    memo_log[1] = memo_log[0];
+    memo_sigma[0] = sg;
+    memo_log[0] = std::log(sg);
+    return memo_log[0];
   };
+  // log of the scale of the kernel at position k (the same expression as exp'ed below).
+  auto arg_of = [&](std::size_t k) {
+    if (!(arg[k] == arg[k])) {
+      const std::size_t j = kernel(k);
+      arg[k] = s.kind == Space::Continuous ? log_w[j] - log_sigma(dim.sigmas[j]) - kLogSqrt2Pi - dim.log_norms[j]
+                                           : log_w[j] - dim.log_norms[j];
+    }
+    return arg[k];
+  };
+  auto scale_of = [&](std::size_t k) {
+    if (!(scale[k] == scale[k])) scale[k] = std::exp(arg_of(k));
+    return scale[k];
+  };
+  // Blocks of kBlock consecutive observation kernels with the union of their reach
+  // [mu - kReach sigma, mu + kReach sigma]; kReach > kFarZ leaves room for rounding, so a block
+  // that does not reach a point holds no kernel within kFarZ sigmas of it.
+  constexpr std::size_t kBlock = 16;
+  constexpr double kReach = kFarZ + 1.0;
+  const std::size_t n_blocks = (m + kBlock - 1) / kBlock;
+  thread_local std::vector<double> block_lo, block_hi;
+  block_lo.assign(n_blocks, kInf);
+  block_hi.assign(n_blocks, -kInf);
+  for (std::size_t k = 0; k < m; ++k) {
+    const double reach = kReach * dim.sigmas[(*order)[k]];
+    block_lo[k / kBlock] = std::min(block_lo[k / kBlock], mu[k] - reach);
+    block_hi[k / kBlock] = std::max(block_hi[k / kBlock], mu[k] + reach);
+  }
+  const double* mu_p = mu.data();
+  const double* inv_p = inv_sigma.data();
   for (std::size_t c = 0; c < xs.size(); ++c) {
     double sum = 0;
     if (s.kind == Space::Continuous) {
       const double x = to_transformed(s, xs[c]);
-      auto [first, last] = window(x, x);
-      for (std::size_t k = first; k <= last; ++k) {
-        const std::size_t j = k == last ? K - 1 : order[k];
-        const double z = (x - dim.mus[j]) * inv_sigma[j];
+      auto term = [&](std::size_t k) {
+        const double z = (x - mu_p[k]) * inv_p[k];
         // Beyond kFarZ sigmas a kernel adds < exp(-72) of its scale: nothing next to the prior
         // kernel's share (the prior is within one sigma of every point).
-        if (z > kFarZ || z < -kFarZ) continue;
-        sum += scale[j] * std::exp(-0.5 * z * z);
+        if (z > kFarZ || z < -kFarZ) return;
+        sum += scale_of(k) * std::exp(-0.5 * z * z);
+      };
+      for (std::size_t b = 0; b < n_blocks; ++b) {
+        if (block_hi[b] < x || block_lo[b] > x) continue;
+        const std::size_t begin = b * kBlock;
+        const std::size_t end = std::min(m, begin + kBlock);
+        for (std::size_t k = begin; k < end; ++k) term(k);
       }
+      term(m);
     } else {
       const double v = xs[c];
       const double lo = s.kind == Space::Discrete ? std::max(v - s.q / 2, s.L) : std::max(std::log(v - 0.5), s.L);
       const double hi = s.kind == Space::Discrete ? std::min(v + s.q / 2, s.H) : std::min(std::log(v + 0.5), s.H);
-      auto [first, last] = window(lo, hi);
-      for (std::size_t k = first; k <= last; ++k) {
-        const std::size_t j = k == last ? K - 1 : order[k];
-        const double a = (lo - dim.mus[j]) * inv_sigma[j];
-        const double b = (hi - dim.mus[j]) * inv_sigma[j];
-        if (a > kFarZ || b < -kFarZ) continue;  // negligible, see add_log_kernels
-        sum += scale[j] * gauss_mass(a, b);
+      auto term = [&](std::size_t k) {
+        const double a = (lo - mu[k]) * inv_sigma[k];
+        const double b = (hi - mu[k]) * inv_sigma[k];
+        if (a > kFarZ || b < -kFarZ) return;  // negligible, see add_log_kernels
+        sum += scale_of(k) * gauss_mass(a, b);
+      };
+      for (std::size_t b = 0; b < n_blocks; ++b) {
+        if (block_hi[b] < lo || block_lo[b] > hi) continue;
+        for (std::size_t k = b * kBlock; k < std::min(m, (b + 1) * kBlock); ++k) term(k);
       }
+      term(m);
     }
     if (!(sum > 0) || !std::isfinite(sum)) return std::nullopt;
     out[c] = std::log(sum);

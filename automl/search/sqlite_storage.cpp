@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <random>
 #include <set>
 #include <thread>
@@ -684,6 +685,42 @@ std::vector<FrozenTrial> SqliteStorage::get_all_trials(std::int64_t study_id,
         rows, finished_cache_[study_id], [&](std::int64_t first_id) { return load_trials(true, study_id, first_id); },
         states);
   });
+}
+
+void SqliteStorage::refresh_trials(std::int64_t study_id, std::vector<FrozenTrial>& trials) {
+  // One read (one snapshot): how many leading entries of `trials` stay, and the trials after them.
+  auto [keep, tail] = read([&] {
+    require_study(study_id);
+    std::vector<detail::TrialRowKey> rows;
+    {
+      Stmt s(db_, path_, "SELECT trial_id, number, state, datetime_start FROM trials WHERE study_id=? ORDER BY trial_id");
+      s.bind(1, study_id);
+      while (s.step()) {
+        const auto start = s.opt_text(3);
+        rows.push_back({s.i64(0), s.null(1) ? -1 : s.i64(1), s.text(2),
+                        start ? std::optional(parse_datetime(*start)) : std::nullopt});
+      }
+    }
+    std::size_t kept = 0;
+    while (kept < rows.size() && kept < trials.size()) {
+      const auto& t = trials[kept];
+      const auto& row = rows[kept];
+      if (!is_finished(t.state) || t.trial_id != row.id || t.number != row.number || to_string(t.state) != row.state ||
+          t.datetime_start != row.start) {
+        break;
+      }
+      ++kept;
+    }
+    const std::vector<detail::TrialRowKey> rest(rows.begin() + static_cast<std::ptrdiff_t>(kept), rows.end());
+    auto loaded = rest.empty() ? std::vector<FrozenTrial>{}
+                               : detail::merge_with_finished_cache(
+                                     rest, finished_cache_[study_id],
+                                     [&](std::int64_t first_id) { return load_trials(true, study_id, first_id); },
+                                     std::nullopt);
+    return std::pair{kept, std::move(loaded)};
+  });
+  trials.resize(keep);
+  std::move(tail.begin(), tail.end(), std::back_inserter(trials));
 }
 
 std::int64_t SqliteStorage::get_trial_id_from_study_id_trial_number(std::int64_t study_id, std::int64_t number) {

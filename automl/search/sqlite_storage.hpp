@@ -90,6 +90,8 @@ class SqliteStorage final : public Storage {
   std::vector<FrozenTrial> get_all_trials(std::int64_t study_id,
                                           const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
   std::int64_t get_trial_id_from_study_id_trial_number(std::int64_t study_id, std::int64_t number) override;
+  // Keeps the leading finished trials of `trials` whose rows still say the same, reads the rest.
+  void refresh_trials(std::int64_t study_id, std::vector<FrozenTrial>& trials) override;
   bool has_heartbeats() const noexcept override { return true; }
   void record_heartbeat(std::int64_t trial_id) override;
   std::vector<std::int64_t> fail_stale_trials(std::int64_t study_id, std::chrono::seconds grace) override;

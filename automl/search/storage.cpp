@@ -17,6 +17,10 @@ std::int64_t Storage::get_n_trials(std::int64_t study_id, const std::optional<st
   return static_cast<std::int64_t>(get_all_trials(study_id, states).size());
 }
 
+void Storage::refresh_trials(std::int64_t study_id, std::vector<FrozenTrial>& trials) {
+  trials = get_all_trials(study_id);
+}
+
 FrozenTrial Storage::get_best_trial(std::int64_t study_id) {
   const auto info = get_study(study_id);
   if (info.directions.size() != 1) {

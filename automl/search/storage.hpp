@@ -91,6 +91,11 @@ class Storage {
   // Best COMPLETE trial of a single-objective study (+-inf ordered as numbers, unlike Optuna
   // 3.1 on SQLite). Throws Usage when there is none or the study has several objectives.
   virtual FrozenTrial get_best_trial(std::int64_t study_id);
+  // Makes `trials` equal to get_all_trials(study_id), reusing its entries of finished trials
+  // (same trial_id at the same position; finished trials never change) instead of copying them
+  // again: a caller that keeps the vector between calls pays for the new and unfinished trials
+  // only. `trials` may hold anything (e.g. empty). The default reads everything.
+  virtual void refresh_trials(std::int64_t study_id, std::vector<FrozenTrial>& trials);
 };
 
 // Helpers shared by the implementations.

@@ -28,8 +28,18 @@ Json Trial::suggest(const std::string& name, const Distribution& d) {
     current.trial_id = trial_id_;
     current.number = number_;
     if (!history_) {
-      history_ = study_->storage_->get_all_trials(study_->study_id_);
-      study_->pruner_->filter_for_sampler(study_->name_, current, *history_);  // Hyperband: own bracket only
+      // The study's kept history (if no other trial holds it), refreshed: only new and
+      // unfinished trials are read again (Storage::refresh_trials).
+      std::vector<FrozenTrial> history;
+      {
+        std::lock_guard lock(study_->history_cache_->mutex);
+        history.swap(study_->history_cache_->trials);
+      }
+      study_->storage_->refresh_trials(study_->study_id_, history);
+      const std::size_t n = history.size();
+      study_->pruner_->filter_for_sampler(study_->name_, current, history);  // Hyperband: own bracket only
+      history_reusable_ = history.size() == n;  // the filter only removes trials
+      history_ = std::move(history);
     }
     current.params = params_;
     current.distributions = distributions_;
@@ -153,6 +163,11 @@ FrozenTrial Study::tell(const Trial& trial, TrialState state, std::optional<std:
     values.reset();
   }
   storage_->set_trial_state_values(trial.trial_id_, state, values);
+  if (trial.history_ && trial.history_reusable_ && trial.study_ == this) {
+    std::lock_guard lock(history_cache_->mutex);
+    history_cache_->trials = std::move(*trial.history_);
+  }
+  trial.history_.reset();
   return storage_->get_trial(trial.trial_id_);
 }
 

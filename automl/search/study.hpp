@@ -25,6 +25,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -77,7 +78,11 @@ class Trial {
   std::int64_t trial_id_;
   std::int64_t number_;
   Json fixed_params_;
-  std::optional<std::vector<FrozenTrial>> history_;  // the study's trials, read at the first sampled param
+  // The study's trials, read at the first sampled param; handed back to the study by tell()
+  // (history_reusable_: not filtered by the pruner) so that the next trial refreshes it rather
+  // than copying every finished trial again.
+  mutable std::optional<std::vector<FrozenTrial>> history_;
+  bool history_reusable_ = false;
   std::optional<std::map<std::string, double>> relative_params_;  // sampler's joint values (internal), once
   SearchSpace relative_space_;
   std::map<std::string, Json> params_;
@@ -145,6 +150,13 @@ class Study {
   std::shared_ptr<Storage> storage_;
   std::shared_ptr<Sampler> sampler_;
   std::shared_ptr<Pruner> pruner_;  // never null
+  // A trial history kept between trials (Trial::suggest takes it, Study::tell gives it back;
+  // empty while taken). Shared by copies of this Study (same study, same storage).
+  struct HistoryCache {
+    std::mutex mutex;
+    std::vector<FrozenTrial> trials;
+  };
+  std::shared_ptr<HistoryCache> history_cache_ = std::make_shared<HistoryCache>();
   std::int64_t study_id_;
   std::string name_;
   std::vector<StudyDirection> directions_;
