@@ -1,4 +1,5 @@
 #include "automl/engine/bundle.hpp"
+#include "automl/engine/ensemble.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -483,19 +484,15 @@ PredictionTable predict(const Bundle& bundle, const data::Table& table, UnseenCo
     p.values = checked(predict_matrix(bundle.model, bundle.pipeline.transform(input), k));
     return p;
   }
-  p.values.assign(p.rows * k, 0.0);
+  // The same blend (order, weights, renormalisation) as the run's test predictions.
+  std::vector<std::vector<double>> values;
+  std::vector<double> weights;
   for (const auto& m : bundle.members) {
-    const std::vector<double> values = checked(predict_matrix(m.model, m.pipeline.transform(input), k));
-    for (std::size_t i = 0; i < values.size(); ++i) p.values[i] += m.weight * values[i];
+    values.push_back(checked(predict_matrix(m.model, m.pipeline.transform(input), k)));
+    weights.push_back(m.weight);
   }
-  if (k > 1) {
-    for (std::size_t r = 0; r < p.rows; ++r) {
-      double sum = 0;
-      for (std::size_t c = 0; c < k; ++c) sum += p.values[r * k + c];
-      if (sum > 0)
-        for (std::size_t c = 0; c < k; ++c) p.values[r * k + c] /= sum;
-    }
-  }
+  const std::vector<std::span<const double>> spans(values.begin(), values.end());
+  p.values = p.rows == 0 ? std::vector<double>{} : blend(spans, weights, k);
   return p;
 }
 

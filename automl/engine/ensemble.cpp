@@ -88,6 +88,15 @@ nlohmann::ordered_json EnsembleSelection::to_json() const {
           {"improves", improves}};
 }
 
+std::vector<double> normalise_weights(std::span<const double> weights) {
+  double total = 0;
+  for (const double w : weights) total += w;
+  std::vector<double> out;
+  out.reserve(weights.size());
+  for (const double w : weights) out.push_back(w / total);
+  return out;
+}
+
 std::vector<double> blend(const std::vector<std::span<const double>>& predictions, std::span<const double> weights,
                           std::size_t outputs) {
   if (predictions.empty() || predictions.size() != weights.size())

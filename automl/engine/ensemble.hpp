@@ -78,6 +78,12 @@ struct EnsembleSelection {
 
 // Weighted average of prediction matrices (rows x outputs each); class probabilities are
 // renormalised per row when outputs > 1. Weights need not sum to 1 (they are normalised).
+// weights[i] / sum(weights), summed in order: what an ensemble bundle stores for its members and
+// what load_bundle() gives back (it normalises what it reads once more). The run blends its test
+// predictions with normalise_weights(normalise_weights(w)) so that they equal, bit for bit,
+// `glasswing predict` with the bundle (which blends with the loaded weights).
+std::vector<double> normalise_weights(std::span<const double> weights);
+
 std::vector<double> blend(const std::vector<std::span<const double>>& predictions, std::span<const double> weights,
                           std::size_t outputs);
 

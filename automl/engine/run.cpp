@@ -23,6 +23,7 @@
 #include "automl/data/csv.hpp"
 #include "automl/data/profile.hpp"
 #include "automl/engine/bundle.hpp"
+#include "automl/engine/ensemble.hpp"
 #include "automl/engine/validation.hpp"
 #include "automl/features/pipeline.hpp"
 #include "automl/metrics/metrics.hpp"
@@ -236,8 +237,10 @@ std::map<std::string, Json> default_params(const std::string& family) {
     m["xgboost.reg_lambda"] = 1.0;
     m["xgboost.n_estimators"] = 500;
   } else if (family == "xgboost_rf") {
-    m["xgboost_rf.num_parallel_tree"] = 300;
-    m["xgboost_rf.max_depth"] = 12;
+    // A moderate forest: the default runs early in a time-budgeted search, and a forest of
+    // depth-12 trees cost 15 s on 600 rows of a 4-class problem (5 folds).
+    m["xgboost_rf.num_parallel_tree"] = 100;
+    m["xgboost_rf.max_depth"] = 10;
     m["xgboost_rf.min_child_weight"] = 1.0;
     m["xgboost_rf.subsample"] = 0.8;
     m["xgboost_rf.colsample_bynode"] = 0.6;
@@ -709,6 +712,7 @@ class TrialRunner {
     std::vector<double> scores, fit_s, predict_s, best_rounds;
     for (std::size_t f = 0; f < pb_.folds.size(); ++f) {
       const FoldMatrices& fm = cache_.get(f, family_scaled(family));
+      check_time_for_fold(family);
       FitOutcome fit = fit_model(p, family, params, fm.train, fm.y_train, &fm.valid, fm.y_valid, pb_.seed + f, device_,
                                  &token_, nullptr);
       if (family != "constant") {
@@ -719,6 +723,10 @@ class TrialRunner {
       const std::vector<double> fold_pred = predict_matrix(fit.model, fm.valid, p.outputs());
       predict_s.push_back(seconds_since(t_pred));
       fit_s.push_back(fit.report.seconds);
+      if (family != "constant") {
+        std::lock_guard lock(mutex_);
+        fold_fit_s_[family] = fit.report.seconds;
+      }
       best_rounds.push_back(fit.report.best_round >= 0 ? fit.report.best_round : fit.report.rounds - 1);
       const double s = score_rows(p, pb_.metric, pb_.folds[f].valid, fold_pred);
       if (!std::isfinite(s))
@@ -772,6 +780,11 @@ class TrialRunner {
     }
   }
 
+  // The search's deadline (the time budget less the finalisation reserve; none: 0). A fold whose
+  // fit would clearly not finish before it is not started (fits that cannot stop within a round,
+  // such as a random forest's single round, would overrun it).
+  void set_deadline(Clock::time_point deadline) { deadline_.store(deadline.time_since_epoch().count()); }
+
   std::map<std::int64_t, std::vector<double>>& oof() { return oof_; }
   std::string device_used() {
     std::lock_guard lock(mutex_);
@@ -787,6 +800,26 @@ class TrialRunner {
   std::mutex mutex_;
   std::map<std::int64_t, std::vector<double>> oof_;  // trial number -> rows x outputs
   std::string device_used_ = "cpu";
+  std::map<std::string, double> fold_fit_s_;  // family -> its latest fold fit time
+  std::atomic<Clock::rep> deadline_{0};
+
+  void check_time_for_fold(const std::string& family) {
+    const Clock::rep deadline = deadline_.load();
+    if (deadline == 0 || family == "constant") return;
+    double est = 0;
+    {
+      std::lock_guard lock(mutex_);
+      const auto it = fold_fit_s_.find(family);
+      if (it == fold_fit_s_.end()) return;
+      est = it->second;
+    }
+    const auto end = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(est));
+    if (end.time_since_epoch().count() > deadline) {
+      token_.cancel();  // the search is over: no later trial would fit either
+      throw Error(ErrorKind::Resource, "stopped by the time budget: its next fold (about " + num(est) +
+                                           " s) would not finish before the search's deadline");
+    }
+  }
 };
 
 // Prints/forwards each finished trial with the best so far.
@@ -846,6 +879,69 @@ void set_deadline(CancelToken& token, Clock::time_point t0, std::optional<double
     token.set_deadline(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*budget_s)));
 }
 
+Clock::time_point after(Clock::time_point t0, double seconds) {
+  return t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// --time-budget covers the whole run: the search stops early enough for the finalisation (refit
+// of the chosen candidate or the ensemble's members, test scoring, artifacts, and what the caller
+// does after run(), e.g. the CLI's report). The reserve is estimated from what the search
+// measured and updated as trials finish; it stays within [kReserveFloor, kReserveCap] x budget.
+constexpr double kReserveFloor = 0.05;
+constexpr double kReserveCap = 0.5;
+constexpr double kArtifactsAllowance = 0.5;  // s: bundle, leaderboard, oof files, run.json
+
+class FinalisationReserve {
+ public:
+  // rows_scale: all training rows / a fold's training rows; predict_scale: test rows / a fold's
+  // validation rows (0 without --test); refit_candidates: how many of the best candidates the
+  // finalisation may refit (the ensemble's members); fixed_s: seconds needed whatever the model.
+  FinalisationReserve(double budget_s, bool maximize, double rows_scale, double predict_scale, std::size_t refit_candidates,
+                      double fixed_s)
+      : budget_s_(budget_s), maximize_(maximize), rows_scale_(rows_scale), predict_scale_(predict_scale),
+        refit_candidates_(refit_candidates), fixed_s_(fixed_s) {}
+
+  // Notes a finished trial (COMPLETE ones count; the constant baseline costs nothing to refit).
+  void note(const search::FrozenTrial& t) {
+    if (t.state != search::TrialState::Complete || t.params.count("baseline") > 0) return;
+    const double fit = mean_of(json_doubles(t.user_attrs, "fit_s"));
+    const double predict = mean_of(json_doubles(t.user_attrs, "predict_s"));
+    std::lock_guard lock(mutex_);
+    done_.push_back({t.value(), fit, predict});
+  }
+  // The estimated finalisation time (before the floor and cap).
+  double estimate_s() const {
+    std::lock_guard lock(mutex_);
+    std::vector<Done> best = done_;
+    std::stable_sort(best.begin(), best.end(), [this](const Done& a, const Done& b) {
+      return maximize_ ? a.value > b.value : a.value < b.value;
+    });
+    double s = fixed_s_;
+    for (std::size_t i = 0; i < best.size() && i < refit_candidates_; ++i)
+      s += rows_scale_ * best[i].fit_s + predict_scale_ * best[i].predict_s;
+    return s;
+  }
+  // The reserve: the estimate within the floor and the cap.
+  double seconds() const { return std::clamp(estimate_s(), kReserveFloor * budget_s_, kReserveCap * budget_s_); }
+  // Refit + prediction estimate of one candidate (for the optional test scores at the end).
+  double candidate_s(const search::FrozenTrial& t) const {
+    return rows_scale_ * mean_of(json_doubles(t.user_attrs, "fit_s")) +
+           predict_scale_ * mean_of(json_doubles(t.user_attrs, "predict_s"));
+  }
+
+ private:
+  struct Done {
+    double value, fit_s, predict_s;
+  };
+  double budget_s_;
+  bool maximize_;
+  double rows_scale_, predict_scale_;
+  std::size_t refit_candidates_;
+  double fixed_s_;
+  mutable std::mutex mutex_;
+  std::vector<Done> done_;
+};
+
 }  // namespace
 
 std::vector<std::string> family_names() {
@@ -882,6 +978,23 @@ std::string sha256_file(const fs::path& path) {
     s += hex[md[i] & 15];
   }
   return s;
+}
+
+EnsembleDecision decide_ensemble(const EnsembleSelection& selection, std::string_view metric) {
+  EnsembleDecision d;
+  std::size_t members = 0;
+  for (const int c : selection.counts)
+    if (c > 0) ++members;
+  const std::string scores = std::string(metric) + " " + num(selection.score) + " vs " + num(selection.best_single_score);
+  d.kept = selection.improves;
+  if (d.kept)
+    d.reason = "the ensemble of " + std::to_string(members) + " candidates beats the best single candidate on the out-of-fold rows (" +
+               scores + ")";
+  else if (members < 2)
+    d.reason = "the greedy selection kept only the best single candidate (" + scores + ")";
+  else
+    d.reason = "the ensemble is not strictly better than the best single candidate on the out-of-fold rows (" + scores + ")";
+  return d;
 }
 
 RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const CancelToken* outside_cancel) {
@@ -997,9 +1110,42 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
 
   // ---- The search ----
   CancelToken token;
-  set_deadline(token, t_start, settings.time_budget_s);
+  // The budget covers the whole run: the search's deadline leaves a finalisation reserve that is
+  // re-estimated after every finished trial (FinalisationReserve).
+  std::optional<FinalisationReserve> reserve;
+  if (settings.time_budget_s) {
+    double train_rows = 0, valid_rows = 0;
+    for (const auto& f : folds) {
+      train_rows += static_cast<double>(f.train.size());
+      valid_rows += static_cast<double>(f.valid.size());
+    }
+    train_rows /= static_cast<double>(std::max<std::size_t>(1, folds.size()));
+    valid_rows /= static_cast<double>(std::max<std::size_t>(1, folds.size()));
+    const double rows = static_cast<double>(p.rows.size());
+    double predict_scale = 0, fixed = kArtifactsAllowance + std::max(0.0, settings.finalisation_extra_s);
+    if (!settings.test.empty()) {
+      // The test file's rows and read time, guessed from its size relative to the training file.
+      std::error_code e1, e2;
+      const auto test_bytes = fs::file_size(settings.test, e1), data_bytes = fs::file_size(settings.data, e2);
+      const double ratio = e1 || e2 || data_bytes == 0 ? 1.0 : static_cast<double>(test_bytes) / static_cast<double>(data_bytes);
+      predict_scale = ratio * rows / std::max(1.0, valid_rows);
+      fixed += ratio * pb.read_s;
+    }
+    reserve.emplace(*settings.time_budget_s, maximize, rows / std::max(1.0, train_rows), predict_scale,
+                    settings.ensemble_candidates >= 2 ? std::size_t{5} : std::size_t{1}, fixed);
+    for (const auto& t : study.trials()) reserve->note(t);
+    set_deadline(token, t_start, *settings.time_budget_s - reserve->seconds());
+  }
   CancelForwarder forward(outside_cancel, token);
   TrialRunner runner(pb, device, token, *storage);
+  auto move_deadline = [&](const search::FrozenTrial& t) {
+    if (!reserve) return;
+    reserve->note(t);
+    const auto deadline = after(t_start, *settings.time_budget_s - reserve->seconds());
+    token.set_deadline(deadline);
+    runner.set_deadline(deadline);
+  };
+  if (reserve) runner.set_deadline(after(t_start, *settings.time_budget_s - reserve->seconds()));
   TrialReporter reporter(study, maximize, t_start, on_trial);
   const auto t_search = Clock::now();
   std::int64_t ran_here = 0;
@@ -1013,13 +1159,20 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
   }
   if (storage->get_study(study.study_id()).user_attrs.count(kDefaultsKey) > 0) has_enqueued = true;
   if (!has_baseline && !token.cancelled()) {
-    reporter(runner.run_baseline(study));
+    const search::FrozenTrial baseline = runner.run_baseline(study);
+    move_deadline(baseline);
+    reporter(baseline);
     ++ran_here;
   }
   if (!has_enqueued) {
     // Then one strong default per family, once per search.
+    // Cheapest first, so a short budget still sees several families.
+    std::vector<std::string> by_cost;
+    for (const char* f : {"linear", "xgboost", "mlp", "xgboost_rf"})
+      if (std::find(families.begin(), families.end(), f) != families.end()) by_cost.emplace_back(f);
     for (const auto& f : families)
-      if (f != "constant") study.enqueue_trial(default_params(f));
+      if (f != "constant" && std::find(by_cost.begin(), by_cost.end(), f) == by_cost.end()) by_cost.push_back(f);
+    for (const auto& f : by_cost) study.enqueue_trial(default_params(f));
     storage->set_study_user_attr(study.study_id(), kDefaultsKey, true);
   }
   search::OptimizeOptions oo;
@@ -1029,12 +1182,20 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
     oo.n_trials = 0;
   oo.n_jobs = settings.jobs;
   oo.cancel = &token;
-  oo.callbacks.push_back([&reporter](const search::FrozenTrial& t) { reporter(t); });
+  oo.callbacks.push_back([&reporter, &move_deadline](const search::FrozenTrial& t) {
+    move_deadline(t);
+    reporter(t);
+  });
   search::OptimizeReport report;
   if (!oo.n_trials || *oo.n_trials > 0)
     report = study.optimize(search::Study::SingleObjective([&runner](search::Trial& t) { return runner.objective(t); }), oo);
   ran_here += report.n_trials;
   const double search_s = seconds_since(t_search);
+  const auto t_final = Clock::now();
+  // Where the engine's work must end for the whole run to keep the budget.
+  const Clock::time_point t_end = settings.time_budget_s
+                                     ? after(t_start, *settings.time_budget_s - std::max(0.0, settings.finalisation_extra_s))
+                                     : Clock::time_point::max();
   const bool stopped_early = report.timed_out || report.cancelled;
   if (stopped_early || token.cancelled())
     issues.add(Severity::Info, "run", "the search stopped at the time budget (or Ctrl-C) after " +
@@ -1085,13 +1246,134 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
     result.leaderboard.push_back(std::move(row));
   }
 
-  // ---- Refit on all training rows ----
+  // ---- Ensemble selection over the out-of-fold predictions of the best distinct candidates ----
+  // (selected and scored on the same OOF rows, so its CV score is optimistic: "selected_on": "oof")
+  ordered_json ensemble_json{{"selected_on", "oof"}, {"candidates_max", settings.ensemble_candidates}};
+  std::vector<const search::FrozenTrial*> ens_cands;
+  std::optional<EnsembleSelection> selection;
+  EnsembleDecision decision;
+  if (settings.ensemble_candidates >= 2) {
+    std::set<std::string> seen;
+    std::size_t without_oof = 0;
+    for (const auto* t : complete) {
+      if (ens_cands.size() >= settings.ensemble_candidates) break;
+      if (family_of(*t) == "constant") continue;
+      std::string key;
+      for (const auto& [name, value] : t->params) key += name + "=" + value.dump() + ";";
+      if (!seen.insert(key).second) continue;  // a retried default: the same candidate
+      if (oof.count(t->number) == 0) {
+        ++without_oof;
+        continue;
+      }
+      ens_cands.push_back(t);
+    }
+    if (without_oof > 0)
+      issues.add(Severity::Info, "ensemble", std::to_string(without_oof) + " of the best candidates ran in an earlier process "
+                                             "(--resume or a worker): their out-of-fold predictions are not available, so the "
+                                             "ensemble selection left them out");
+    if (ens_cands.size() < 2) {
+      decision.reason = "fewer than 2 candidates (other than the constant baseline) with out-of-fold predictions from this process";
+    } else {
+      std::vector<std::span<const double>> preds;
+      for (const auto* t : ens_cands) preds.emplace_back(oof.at(t->number));
+      EnsembleTarget y;
+      y.outputs = p.outputs();
+      y.y_class = p.y_class;
+      y.y_value = p.y_value;
+      try {
+        selection = select_ensemble(preds, y, metric);
+        decision = decide_ensemble(*selection, metric);
+      } catch (const Error& e) {
+        decision.reason = std::string("ensemble selection failed: ") + e.what();
+      }
+    }
+  } else {
+    decision.reason = "ensembling is off (ensemble_candidates < 2)";
+  }
+  if (decision.kept && reserve) {
+    double refit_est = 0;
+    for (std::size_t k = 0; k < ens_cands.size(); ++k)
+      if (selection->counts[k] > 0) refit_est += reserve->candidate_s(*ens_cands[k]);
+    if (after(Clock::now(), refit_est) > t_end) {
+      decision.kept = false;
+      decision.reason = "the ensemble would improve the out-of-fold score, but refitting its members (about " + num(refit_est) +
+                        " s) would overrun the time budget";
+    }
+  }
+  ensemble_json["kept"] = decision.kept;
+  ensemble_json["reason"] = decision.reason;
+  if (selection) {
+    ordered_json cands = ordered_json::array();
+    for (std::size_t k = 0; k < ens_cands.size(); ++k)
+      cands.push_back({{"trial", ens_cands[k]->number}, {"family", family_of(*ens_cands[k])},
+                       {"oof_score", selection->single_scores[k]}, {"count", selection->counts[k]}, {"weight", selection->weights[k]}});
+    ensemble_json["candidates"] = cands;
+    ensemble_json["oof_score"] = selection->score;
+    ensemble_json["best_single_oof_score"] = selection->best_single_score;
+    ensemble_json["best_single_trial"] = ens_cands[selection->best_single]->number;
+    ensemble_json["rounds_kept"] = selection->rounds_kept;
+    ensemble_json["rows_scored"] = selection->rows_scored;
+    ensemble_json["trajectory"] = selection->trajectory;
+  }
+  // The ensemble's members (candidate index, weight) and its per-fold scores, when kept.
+  std::vector<std::size_t> ens_members;
+  std::vector<double> ens_weights;
+  if (decision.kept) {
+    for (std::size_t k = 0; k < ens_cands.size(); ++k)
+      if (selection->counts[k] > 0) {
+        ens_members.push_back(k);
+        ens_weights.push_back(selection->weights[k]);
+      }
+    std::vector<std::span<const double>> preds;
+    for (const std::size_t k : ens_members) preds.emplace_back(oof.at(ens_cands[k]->number));
+    const std::vector<double> blended = blend(preds, ens_weights, p.outputs());
+    LeaderboardRow row;
+    row.trial = -1;
+    row.family = "ensemble";
+    row.params = ordered_json::array();
+    for (std::size_t m = 0; m < ens_members.size(); ++m) {
+      const auto& t = *ens_cands[ens_members[m]];
+      row.params.push_back({{"trial", t.number}, {"family", family_of(t)}, {"weight", ens_weights[m]}});
+      row.fit_s += mean_of(json_doubles(t.user_attrs, "fit_s"));
+      row.predict_s += mean_of(json_doubles(t.user_attrs, "predict_s"));
+    }
+    for (const auto& fold : folds) {
+      std::vector<double> fp;
+      fp.reserve(fold.valid.size() * p.outputs());
+      for (const std::size_t i : fold.valid)
+        for (std::size_t c = 0; c < p.outputs(); ++c) fp.push_back(blended[i * p.outputs() + c]);
+      row.fold_scores.push_back(score_rows(p, metric, fold.valid, fp));
+    }
+    row.cv_mean = mean_of(row.fold_scores);
+    row.cv_sd = sd_of(row.fold_scores);
+    ensemble_json["cv_mean"] = row.cv_mean;
+    ensemble_json["cv_sd"] = row.cv_sd;
+    // Ranked by its CV mean among the candidates (ties: after them).
+    std::size_t at = 0;
+    while (at < result.leaderboard.size() &&
+           !(maximize ? row.cv_mean > result.leaderboard[at].cv_mean : row.cv_mean < result.leaderboard[at].cv_mean))
+      ++at;
+    result.leaderboard.insert(result.leaderboard.begin() + static_cast<std::ptrdiff_t>(at), std::move(row));
+    for (std::size_t i = 0; i < result.leaderboard.size(); ++i) result.leaderboard[i].rank = static_cast<int>(i + 1);
+    result.chosen = at;
+    result.ensemble_kept = true;
+  }
+  // The leaderboard row of a trial.
+  auto row_of = [&](std::int64_t number) -> LeaderboardRow& {
+    for (auto& r : result.leaderboard)
+      if (r.trial == number) return r;
+    throw Error(ErrorKind::Internal, "trial " + std::to_string(number) + " is not on the leaderboard");
+  };
+
+  // ---- Refit on all training rows (the chosen candidate, or the ensemble's members) ----
   const auto t_refit = Clock::now();
   struct Refit {
     features::Pipeline pipeline;
     FitOutcome fit;
   };
-  auto refit = [&](const search::FrozenTrial& t, IssueLog* log) {
+  std::map<std::int64_t, Refit> refits;  // by trial number: each candidate is refit once
+  auto refit = [&](const search::FrozenTrial& t, IssueLog* log) -> const Refit& {
+    if (const auto it = refits.find(t.number); it != refits.end()) return it->second;
     const std::string family = family_of(t);
     const backend::Params params = refit_params(family, params_of(t, family), json_doubles(t.user_attrs, "best_rounds"));
     Refit r;
@@ -1099,9 +1381,13 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
     r.pipeline = features::Pipeline::fit(p.table, p.target, p.rows, features::TargetView{target_kind(p.task), p.outputs(), p.y},
                                          pipeline_options(family, settings.seed), &x, log);
     r.fit = fit_model(p, family, params, x, p.y, nullptr, {}, settings.seed, device, nullptr, log);
-    return r;
+    return refits.emplace(t.number, std::move(r)).first->second;
   };
-  Refit chosen = refit(*complete.front(), &issues);
+  std::vector<const Refit*> member_refits;
+  for (const std::size_t k : ens_members) member_refits.push_back(&refit(*ens_cands[k], &issues));
+  const Refit& chosen = decision.kept ? *member_refits.front() : refit(*complete.front(), &issues);
+  for (const Refit* r : member_refits)
+    if (r->fit.model.trainer) device_used = r->fit.report.device;
   if (chosen.fit.model.trainer) device_used = chosen.fit.report.device;
   result.device = device_used;
   const double refit_s = seconds_since(t_refit);
@@ -1144,38 +1430,66 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
       PredictionTable pt;
       pt.rows = test_rows.size();
       pt.classes = p.classes;
-      pt.values = test_predictions(chosen);
+      if (decision.kept) {
+        std::vector<std::vector<double>> member_preds;
+        for (const Refit* r : member_refits) member_preds.push_back(test_predictions(*r));
+        std::vector<std::span<const double>> spans(member_preds.begin(), member_preds.end());
+        pt.values = blend(spans, normalise_weights(normalise_weights(ens_weights)), p.outputs());
+        for (std::size_t m = 0; m < ens_members.size(); ++m)
+          row_of(ens_cands[ens_members[m]]->number).test_score = score_rows(tp, metric, positions, member_preds[m]);
+      } else {
+        pt.values = test_predictions(chosen);
+      }
       result.test_score = score_rows(tp, metric, positions, pt.values);
       std::error_code ec;
       fs::create_directories(run_dir / "predictions", ec);
       if (ec) throw Error(ErrorKind::Storage, "cannot create " + (run_dir / "predictions").string() + ": " + ec.message());
       write_predictions_csv(pt, run_dir / "predictions" / "test.csv");
     }
-    result.leaderboard.front().test_score = result.test_score;
+    result.leaderboard[result.chosen].test_score = result.test_score;
     // The next best candidates and the baseline get a test score too (P1 shows them side by side).
-    for (std::size_t i = 1; i < complete.size(); ++i) {
-      if (i >= 3 && result.leaderboard[i].family != "constant") continue;
-      result.leaderboard[i].test_score = test_score(refit(*complete[i], nullptr));
+    // With a time budget, only while the refit fits before the budget's end.
+    std::size_t skipped = 0;
+    for (std::size_t i = 0; i < complete.size(); ++i) {
+      LeaderboardRow& row = row_of(complete[i]->number);
+      if (row.test_score || (i >= 3 && row.family != "constant")) continue;
+      if (reserve && row.family != "constant" && refits.count(complete[i]->number) == 0 &&
+          after(Clock::now(), reserve->candidate_s(*complete[i])) > t_end) {
+        ++skipped;
+        continue;
+      }
+      row.test_score = test_score(refit(*complete[i], nullptr));
     }
+    if (skipped > 0)
+      issues.add(Severity::Info, "run", "the test scores of " + std::to_string(skipped) +
+                                            " more candidates were left out to keep the time budget");
   }
 
   // ---- Artifacts ----
+  const LeaderboardRow& chosen_row = result.leaderboard[result.chosen];
   ordered_json manifest;
   manifest["task"] = p.task;
   manifest["target"] = p.target;
   manifest["classes"] = p.classes;
   manifest["metric"] = metric;
-  manifest["cv_score"] = complete.front()->value();
+  manifest["cv_score"] = chosen_row.cv_mean;
   manifest["cv_folds"] = folds.size();
-  manifest["trial"] = complete.front()->number;
-  manifest["params"] = result.leaderboard.front().params;
+  manifest["trial"] = chosen_row.trial;
+  manifest["params"] = chosen_row.params;
   manifest["device"] = device_used;
-  ordered_json inputs = ordered_json::array();
-  for (const auto& c : p.table.columns())
-    if (c.name() != p.target) inputs.push_back({{"name", c.name()}, {"type", std::string(data::to_string(c.type()))}});
-  manifest["input_columns"] = inputs;
-  manifest["training_rows"] = p.rows.size();
-  write_bundle(run_dir / "model", chosen.pipeline, chosen.fit.model, manifest);
+  manifest.update(describe_training_data(p.table, p.target, p.rows));
+  if (decision.kept) {
+    manifest["ensemble"] = ensemble_json;
+    std::vector<BundleMember> members;
+    for (std::size_t m = 0; m < ens_members.size(); ++m) {
+      const auto& t = *ens_cands[ens_members[m]];
+      members.push_back({&member_refits[m]->pipeline, &member_refits[m]->fit.model, ens_weights[m],
+                         {{"trial", t.number}, {"cv_score", t.value()}}});
+    }
+    write_ensemble_bundle(run_dir / "model", members, manifest);
+  } else {
+    write_bundle(run_dir / "model", chosen.pipeline, chosen.fit.model, manifest);
+  }
 
   ordered_json lb = ordered_json::array();
   std::string csv = "rank,trial,family,params,cv_mean,cv_sd,test_score,fit_s,predict_s\n";
@@ -1198,15 +1512,12 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
                     ordered_json{{"metric", metric}, {"direction", maximize ? "maximize" : "minimize"}, {"candidates", lb}}.dump(2) + "\n");
   write_file_atomic(run_dir / "leaderboard.csv", csv);
 
-  // Out-of-fold predictions of the best few candidates that ran in this process.
+  // Out-of-fold predictions of the best few candidates that ran in this process (and of a kept
+  // ensemble: oof/ensemble.csv, the blend it was selected on).
   {
     std::error_code ec;
     fs::create_directories(run_dir / "oof", ec);
-    std::size_t written = 0;
-    for (const auto* t : complete) {
-      if (written >= settings.oof_keep) break;
-      const auto it = oof.find(t->number);
-      if (it == oof.end()) continue;
+    auto write_oof = [&](const std::vector<double>& pred, const std::string& name) {
       std::string text = "row";
       if (p.classification())
         for (const auto& c : p.classes) {
@@ -1220,12 +1531,34 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
         text += std::to_string(p.rows[i]);
         for (std::size_t c = 0; c < p.outputs(); ++c) {
           text += ',';
-          text += num(it->second[i * p.outputs() + c]);
+          text += num(pred[i * p.outputs() + c]);
         }
         text += "\n";
       }
-      write_file_atomic(run_dir / "oof" / ("trial_" + std::to_string(t->number) + ".csv"), text);
+      write_file_atomic(run_dir / "oof" / name, text);
+    };
+    std::size_t written = 0;
+    for (const auto* t : complete) {
+      if (written >= settings.oof_keep) break;
+      const auto it = oof.find(t->number);
+      if (it == oof.end()) continue;
+      write_oof(it->second, "trial_" + std::to_string(t->number) + ".csv");
       ++written;
+    }
+    // The fold of each training row, so the report can score every metric per fold.
+    {
+      std::string text = "row,fold\n";
+      std::vector<std::pair<std::size_t, std::size_t>> rows;
+      for (std::size_t f = 0; f < folds.size(); ++f)
+        for (const std::size_t i : folds[f].valid) rows.emplace_back(p.rows[i], f);
+      std::sort(rows.begin(), rows.end());
+      for (const auto& [row, f] : rows) text += std::to_string(row) + "," + std::to_string(f) + "\n";
+      write_file_atomic(run_dir / "oof" / "folds.csv", text);
+    }
+    if (decision.kept) {
+      std::vector<std::span<const double>> preds;
+      for (const std::size_t k : ens_members) preds.emplace_back(oof.at(ens_cands[k]->number));
+      write_oof(blend(preds, ens_weights, p.outputs()), "ensemble.csv");
     }
   }
 
@@ -1258,7 +1591,9 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
                           {"device", settings.device},
                           {"storage", url},
                           {"search", search_name},
-                          {"resume", settings.resume}};
+                          {"resume", settings.resume},
+                          {"ensemble_candidates", settings.ensemble_candidates},
+                          {"finalisation_extra_s", settings.finalisation_extra_s}};
   run_json["seed"] = settings.seed;
   run_json["task"] = p.task;
   run_json["target"] = p.target;
@@ -1280,13 +1615,24 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
                         {"parallel_trials", settings.jobs},
                         {"heartbeat_interval_s", std::chrono::seconds(kHeartbeatInterval).count()},
                         {"heartbeat_grace_s", std::chrono::seconds(kHeartbeatGrace).count()}};
-  run_json["best"] = {{"trial", complete.front()->number},
-                      {"family", result.leaderboard.front().family},
-                      {"cv_score", complete.front()->value()},
-                      {"cv_sd", result.leaderboard.front().cv_sd}};
+  run_json["best"] = {{"trial", chosen_row.trial},
+                      {"family", chosen_row.family},
+                      {"cv_score", chosen_row.cv_mean},
+                      {"cv_sd", chosen_row.cv_sd}};
+  run_json["best_single"] = {{"trial", complete.front()->number},
+                             {"family", family_of(*complete.front())},
+                             {"cv_score", complete.front()->value()}};
+  run_json["ensemble"] = ensemble_json;
   run_json["baseline_cv"] = result.baseline_cv ? ordered_json(*result.baseline_cv) : ordered_json(nullptr);
   run_json["test_score"] = result.test_score ? ordered_json(*result.test_score) : ordered_json(nullptr);
-  run_json["timings_s"] = {{"read", read_s}, {"search", search_s}, {"refit", refit_s}, {"total", result.seconds}};
+  run_json["timings_s"] = {{"read", read_s},
+                           {"search", search_s},
+                           {"refit", refit_s},
+                           {"finalisation", seconds_since(t_final)},
+                           {"reserve", reserve ? ordered_json(reserve->seconds()) : ordered_json(nullptr)},
+                           {"reserve_estimate", reserve ? ordered_json(reserve->estimate_s()) : ordered_json(nullptr)},
+                           {"after_run_allowance", settings.finalisation_extra_s},
+                           {"total", result.seconds}};
   ordered_json issues_json = ordered_json::array();
   for (const auto& i : result.issues)
     issues_json.push_back({{"severity", to_string(i.severity)}, {"source", i.source}, {"message", i.message}});

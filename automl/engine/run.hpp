@@ -9,7 +9,12 @@
 // CV score. Strong defaults (one per family) and the constant baseline are enqueued first, so
 // they are always on the leaderboard. A failed fit makes its trial FAIL with the reason; the
 // search goes on. The search stops at max_trials or at the time budget (whatever finished is a
-// valid result), then the best candidate is refit on all training rows and written as a bundle.
+// valid result; the budget covers the whole run, see RunSettings::time_budget_s). Then greedy
+// ensemble selection runs over the out-of-fold predictions of the best distinct candidates
+// (ensemble.hpp); the ensemble is kept when strictly better than the best single candidate on
+// those rows (decide_ensemble). The chosen candidate, or the ensemble's members, are refit on all
+// training rows and written as a bundle (version 2 for an ensemble), with the training-data
+// description of describe_training_data (bundle.hpp).
 //
 // Artifacts in settings.out (the run directory): model/ (bundle.hpp), leaderboard.csv,
 // leaderboard.json, run.json, oof/ (out-of-fold predictions of the best candidates), and
@@ -28,12 +33,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "automl/common/cancel.hpp"
 #include "automl/common/issues.hpp"
+#include "automl/engine/ensemble.hpp"
 
 namespace glasswing::engine {
 
@@ -43,7 +50,11 @@ struct RunSettings {
   std::filesystem::path test;           // optional; scored once at the end, never used for selection
   std::string task = "auto";            // auto|binary|multiclass|regression
   std::string metric = "auto";          // auto or a name of metrics::registry()
-  std::optional<double> time_budget_s;  // wall-clock budget of the search (the final refit comes after)
+  // Wall-clock budget of the whole run, from the call of run() to its return plus
+  // `finalisation_extra_s`: the search stops early enough for the refit, test scoring and
+  // artifacts (a reserve estimated from the trials' fit and predict times, 5-50 % of the budget).
+  std::optional<double> time_budget_s;
+  double finalisation_extra_s = 0;      // seconds the caller needs after run() within the budget (the CLI's report)
   std::optional<int> max_trials;        // trials in total in the search (incl. enqueued defaults)
   std::optional<int> cv;                // folds; none: chosen from the data size
   std::uint64_t seed = 0;
@@ -55,6 +66,8 @@ struct RunSettings {
   std::filesystem::path out;            // the run directory (created)
   bool resume = false;                  // continue the search stored under search_name
   std::size_t oof_keep = 3;             // out-of-fold predictions written for this many best candidates
+  std::size_t ensemble_candidates = 10; // ensemble selection over the OOF predictions of this many best
+                                        // distinct candidates (not the constant); < 2: no ensemble
 };
 
 // The model families a run can search, for this build ("constant" always).
@@ -91,7 +104,9 @@ struct RunResult {
   std::string metric;
   bool maximize = true;
   std::vector<std::string> classes;
-  std::vector<LeaderboardRow> leaderboard;  // best first
+  std::vector<LeaderboardRow> leaderboard;  // best first (by CV mean; an ensemble row has trial -1)
+  std::size_t chosen = 0;                   // the exported model's row in leaderboard
+  bool ensemble_kept = false;               // the bundle is an ensemble (family "ensemble")
   std::optional<double> baseline_cv;        // the constant baseline's CV score
   std::optional<double> test_score;         // the chosen model's test score
   std::string device;                       // what the final fit used
@@ -136,6 +151,15 @@ struct WorkerResult {
 // Storage (the store), Resource (cuda without a GPU).
 WorkerResult join_search(const WorkerSettings& settings, const TrialCallback& on_trial = {},
                          const CancelToken* cancel = nullptr);
+
+// The run's decision on an ensemble selection over `candidates` candidates: kept exactly when
+// `selection.improves` (strictly better than the best single candidate on the OOF rows, 2+
+// members); `reason` says why in words (run.json "ensemble.reason").
+struct EnsembleDecision {
+  bool kept = false;
+  std::string reason;
+};
+EnsembleDecision decide_ensemble(const EnsembleSelection& selection, std::string_view metric);
 
 // sha256 of a file as lowercase hex (OpenSSL EVP). Error(BadInput) when it cannot be read.
 std::string sha256_file(const std::filesystem::path& path);

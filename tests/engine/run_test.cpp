@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -51,14 +52,24 @@ json run_ok(const std::vector<std::string>& args, const fs::path& run_dir) {
   all.insert(all.end(), {"--out", run_dir.string(), "--jobs", "1"});
   const auto r = run_cli(all, "OMP_WAIT_POLICY=PASSIVE");
   EXPECT_EQ(r.code, 0) << r.err;
-  for (const char* f : {"run.json", "leaderboard.csv", "leaderboard.json", "model/manifest.json", "model/pipeline.json"})
+  for (const char* f : {"run.json", "leaderboard.csv", "leaderboard.json", "model/manifest.json"})
     EXPECT_TRUE(fs::is_regular_file(run_dir / f)) << f;
-  EXPECT_NE(r.out.find("best: trial"), std::string::npos) << r.out;
+  // A single model's pipeline, or an ensemble's members.
+  EXPECT_TRUE(fs::is_regular_file(run_dir / "model/pipeline.json") || fs::is_regular_file(run_dir / "model/member_0.pipeline.json"));
+  EXPECT_NE(r.out.find("best: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("constant baseline"), std::string::npos) << r.out;
   return fs::exists(run_dir / "run.json") ? read_json(run_dir / "run.json") : json();
 }
 
 bool better(const json& run, double a, double b) { return run["direction"] == "maximize" ? a > b : a < b; }
+
+// The leaderboard's trial rows (without a kept ensemble's row, trial -1).
+json trial_rows(const json& leaderboard) {
+  json rows = json::array();
+  for (const auto& c : leaderboard["candidates"])
+    if (c["trial"].get<int>() >= 0) rows.push_back(c);
+  return rows;
+}
 
 }  // namespace
 
@@ -82,24 +93,37 @@ TEST(EngineRun, CreditGEndToEndWithOptunaAndPredict) {
 
   // The leaderboard has the constant baseline, and the best candidate beats it.
   const json lb = read_json(run_dir / "leaderboard.json");
-  ASSERT_EQ(lb["candidates"].size(), 6u);
+  const bool ensemble = run["ensemble"]["kept"].get<bool>();
+  ASSERT_EQ(lb["candidates"].size(), ensemble ? 7u : 6u);
   const json& base = candidate(lb, "constant");
   EXPECT_DOUBLE_EQ(base["cv_mean"].get<double>(), 0.5);
-  const json& best = lb["candidates"][0];
-  EXPECT_EQ(best["rank"], 1);
+  const json trials = trial_rows(lb);
+  const json& best = trials[0];  // the best single trial
+  EXPECT_EQ(lb["candidates"][0]["rank"], 1);
   EXPECT_GT(best["cv_mean"].get<double>(), 0.70);
   EXPECT_EQ(best["fold_scores"].size(), 3u);
   EXPECT_DOUBLE_EQ(run["baseline_cv"].get<double>(), 0.5);
   EXPECT_GT(run["test_score"].get<double>(), 0.65);
   const std::string csv = slurp(run_dir / "leaderboard.csv");
-  EXPECT_EQ(count_lines(csv), 7u);
+  EXPECT_EQ(count_lines(csv), ensemble ? 8u : 7u);
   EXPECT_EQ(csv.rfind("rank,trial,family,params,cv_mean,cv_sd,test_score,fit_s,predict_s\n", 0), 0u);
 
   // The bundle manifest.
   const json manifest = read_json(run_dir / "model/manifest.json");
   EXPECT_EQ(manifest["format"], "glasswing-bundle");
   EXPECT_EQ(manifest["classes"], json({"bad", "good"}));
-  EXPECT_EQ(manifest["trial"], best["trial"]);
+  EXPECT_EQ(manifest["trial"], run["best"]["trial"]);
+  EXPECT_EQ(manifest["family"], ensemble ? "ensemble" : best["family"]);
+  // The input schema with the categories seen in training, and the training-data summary.
+  ASSERT_EQ(manifest["input_columns"].size(), 20u);
+  EXPECT_EQ(manifest["input_columns"][0]["name"], "checking_status");
+  EXPECT_EQ(manifest["input_columns"][0]["type"], "categorical");
+  EXPECT_EQ(manifest["input_columns"][0]["categories"], json({"0<=X<200", "<0", ">=200", "no checking"}));
+  EXPECT_EQ(manifest["training_rows"], 750);
+  EXPECT_EQ(manifest["training_summary"]["rows"], 750);
+  EXPECT_EQ(manifest["training_summary"]["columns"].size(), 20u);
+  EXPECT_TRUE(manifest["training_summary"]["columns"]["duration"].contains("mean"));
+  EXPECT_TRUE(manifest["training_summary"]["columns"]["purpose"].contains("top"));
 
   // Python Optuna sees the trials.
   if (python_has_optuna()) {
@@ -214,8 +238,8 @@ TEST(EngineRun, SameSeedSameLeaderboard) {
   };
   const json a = leaderboard("a");
   const json b = leaderboard("b");
-  EXPECT_EQ(a["candidates"].size(), 6u);
-  EXPECT_EQ(a.dump(), b.dump());
+  EXPECT_EQ(trial_rows(a).size(), 6u);
+  EXPECT_EQ(a.dump(), b.dump());  // the ensemble selection, when kept, is deterministic too
 }
 
 TEST(EngineRun, ResumeContinuesWithoutRepeatingTrials) {
@@ -242,8 +266,14 @@ TEST(EngineRun, ResumeContinuesWithoutRepeatingTrials) {
   EXPECT_EQ(run["trials"]["this_process"], 2);
   const json lb = read_json(run_dir / "leaderboard.json");
   std::set<int> numbers;
-  for (const auto& c : lb["candidates"]) numbers.insert(c["trial"].get<int>());
+  for (const auto& c : trial_rows(lb)) numbers.insert(c["trial"].get<int>());
   EXPECT_EQ(numbers, (std::set<int>{0, 1, 2, 3, 4}));
+  // The earlier process's trials have no out-of-fold predictions here: an Issue says so when one
+  // of them is among the best candidates the ensemble selection would have used (here: all are).
+  bool said = false;
+  for (const auto& i : run["issues"])
+    if (i["source"] == "ensemble" && i["message"].get<std::string>().find("earlier process") != std::string::npos) said = true;
+  EXPECT_TRUE(said) << run["issues"].dump();
 }
 
 // Anytime: a time budget stops the search; whatever finished is a valid result.
@@ -258,6 +288,46 @@ TEST(EngineRun, TimeBudgetStopsWithAValidResult) {
   EXPECT_GE(run["trials"]["complete"].get<int>(), 1);
   EXPECT_LT(run["timings_s"]["search"].get<double>(), 3.0 + 2.0);  // a fit notices the deadline within a round
   EXPECT_TRUE(fs::is_regular_file(run_dir / "model/manifest.json"));
+}
+
+// --time-budget covers the whole command (search, refit, test scoring, artifacts and report.html):
+// on 10k diamonds rows, where the refit and the report take seconds (the report alone 2-6 s on
+// a loaded 2-core machine), the child process ends within budget x 1.1 + 1 s, measured here,
+// with every artifact.
+TEST(EngineRun, TimeBudgetCoversTheWholeRun) {
+  TempDir tmp;
+  {
+    std::ifstream in(glasswing::test::kShared / "datasets/diamonds.csv");
+    std::ofstream out(tmp.path / "diamonds-10k.csv");
+    std::string line;
+    for (int i = 0; i <= 10000 && std::getline(in, line); ++i) out << line << '\n';
+  }
+  const std::string cmd = kPython + " " + shell_quote((glasswing::test::kShared / "tools/split.py").string()) + " " +
+                          shell_quote((tmp.path / "diamonds-10k.csv").string()) +
+                          " --target price --task regression --seed 0 --out-dir " +
+                          shell_quote((tmp.path / "d").string()) + " >/dev/null";
+  ASSERT_EQ(shell(cmd), 0);
+  const fs::path run_dir = tmp.path / "run";
+  const double budget = 15;
+  const auto t0 = std::chrono::steady_clock::now();
+  const json run = run_ok({"--data", (tmp.path / "d/train.csv").string(), "--test", (tmp.path / "d/test.csv").string(), "--target",
+                           "price", "--models", "xgboost,linear", "--cv", "3", "--time-budget", "15"},
+                          run_dir);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LE(wall, budget * 1.1 + 1.0);
+  ASSERT_FALSE(run.is_null());
+  for (const char* f : {"report.html", "predictions/test.csv", "oof"}) EXPECT_TRUE(fs::exists(run_dir / f)) << f;
+  EXPECT_TRUE(run["test_score"].is_number());
+  EXPECT_GE(run["trials"]["complete"].get<int>(), 2);  // the baseline and at least one model
+  // run.json says what was reserved for the finalisation and what it took.
+  const json& t = run["timings_s"];
+  EXPECT_GE(t["reserve"].get<double>(), 0.05 * budget - 1e-9);
+  EXPECT_LE(t["reserve"].get<double>(), 0.5 * budget + 1e-9);
+  EXPECT_GT(t["finalisation"].get<double>(), 0.0);
+  EXPECT_EQ(t["after_run_allowance"].get<double>(), 5.0);
+  // The engine's part ends before the budget less what the CLI needs afterwards (its report).
+  EXPECT_LE(t["total"].get<double>(), budget - 5.0 + 0.1 * budget) << t.dump();
+  GTEST_LOG_(INFO) << "wall " << wall << " s; timings " << t.dump();
 }
 
 // Ctrl-C (SIGINT) stops the search cleanly: exit 0 with the result so far.
@@ -456,6 +526,120 @@ TEST(EngineRun, PredictBadInputs) {
     EXPECT_EQ(r.code, c.code) << c.what << ": " << r.err;
     EXPECT_EQ(count_lines(r.err), 1u) << c.what << ": " << r.err;
   }
+}
+
+// Ensembling at the end of a run: greedy selection with replacement over the out-of-fold
+// predictions of the best distinct candidates; kept only when strictly better than the best
+// single candidate. Checked for consistency whichever way the decision goes.
+TEST(EngineRun, EnsembleOfTheBestCandidates) {
+  TempDir tmp;
+  const fs::path data = split("credit-g", tmp.path);
+  const fs::path run_dir = tmp.path / "run";
+  const json run = run_ok({"--data", (data / "train.csv").string(), "--target", "class", "--test", (data / "test.csv").string(),
+                           "--models", "constant,linear,mlp,xgboost", "--max-trials", "8", "--cv", "3", "--seed", "0"},
+                          run_dir);
+  ASSERT_FALSE(run.is_null());
+  const json& e = run["ensemble"];
+  ASSERT_TRUE(e.is_object()) << run.dump();
+  EXPECT_EQ(e["selected_on"], "oof");
+  ASSERT_TRUE(e.contains("candidates")) << e.dump();
+  EXPECT_FALSE(e["reason"].get<std::string>().empty());
+  // The candidates: distinct COMPLETE trials (not the constant), best first by CV mean.
+  const json lb = read_json(run_dir / "leaderboard.json");
+  const json trials = trial_rows(lb);
+  std::size_t members = 0;
+  double weight_sum = 0;
+  for (const auto& c : e["candidates"]) {
+    EXPECT_NE(c["family"], "constant");
+    members += c["count"].get<int>() > 0;
+    weight_sum += c["weight"].get<double>();
+  }
+  EXPECT_GE(e["candidates"].size(), 2u);
+  EXPECT_NEAR(weight_sum, 1.0, 1e-12);
+  EXPECT_EQ(e["candidates"][0]["trial"], trials[0]["trial"]);  // the best single trial (not the constant here)
+  const double score = e["oof_score"].get<double>(), single = e["best_single_oof_score"].get<double>();
+  EXPECT_GE(score, single);  // round 1 is the best single candidate
+  // The decision follows `improves`: strictly better with 2+ members.
+  const bool kept = e["kept"].get<bool>();
+  EXPECT_EQ(kept, members >= 2 && score > single) << e.dump();
+  const json manifest = read_json(run_dir / "model/manifest.json");
+  if (kept) {
+    // The bundle: version 2 with the members and weights summing to 1.
+    EXPECT_EQ(manifest["version"], 2);
+    EXPECT_EQ(manifest["family"], "ensemble");
+    ASSERT_EQ(manifest["members"].size(), members);
+    double sum = 0;
+    for (const auto& m : manifest["members"]) {
+      EXPECT_GT(m["weight"].get<double>(), 0);
+      sum += m["weight"].get<double>();
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-12);
+    EXPECT_EQ(manifest["ensemble"]["oof_score"], e["oof_score"]);
+    // The leaderboard's ensemble row: members with weights, CV mean of the blended folds, test score.
+    std::size_t rows = 0;
+    for (const auto& c : lb["candidates"])
+      if (c["family"] == "ensemble") {
+        ++rows;
+        EXPECT_EQ(c["trial"], -1);
+        EXPECT_EQ(c["params"].size(), members);
+        EXPECT_EQ(c["fold_scores"].size(), 3u);
+        EXPECT_TRUE(c["test_score"].is_number());
+        EXPECT_NEAR(c["test_score"].get<double>(), run["test_score"].get<double>(), 1e-12);
+        EXPECT_NEAR(c["cv_mean"].get<double>(), run["best"]["cv_score"].get<double>(), 1e-12);
+      }
+    EXPECT_EQ(rows, 1u);
+    EXPECT_EQ(run["best"]["family"], "ensemble");
+    EXPECT_EQ(run["best"]["trial"], -1);
+    EXPECT_TRUE(fs::is_regular_file(run_dir / "oof/ensemble.csv"));
+    EXPECT_EQ(count_lines(slurp(run_dir / "oof/ensemble.csv")), 751u);
+  } else {
+    EXPECT_EQ(manifest["version"], 1);
+    EXPECT_EQ(trial_rows(lb).size(), lb["candidates"].size());
+    EXPECT_EQ(run["best"]["trial"], lb["candidates"][0]["trial"]);
+    GTEST_LOG_(INFO) << "ensemble not kept: " << e["reason"].get<std::string>();
+  }
+  // predictions/test.csv comes from the exported model: `glasswing predict` with the bundle
+  // writes the same file, and sklearn's roc_auc of it is the run's test score.
+  const fs::path pred = tmp.path / "pred.csv";
+  const auto p = run_cli({"predict", "--model", (run_dir / "model").string(), "--data", (data / "test.csv").string(), "--out",
+                          pred.string()});
+  ASSERT_EQ(p.code, 0) << p.err;
+  EXPECT_EQ(slurp(run_dir / "predictions/test.csv"), slurp(pred));
+  const json m = metrics_check(pred, data / "test.csv", tmp.path);
+  EXPECT_LT(m["proba_row_sum_max_abs_dev"].get<double>(), 1e-9);
+  EXPECT_NEAR(m["metrics"]["roc_auc"].get<double>(), run["test_score"].get<double>(), 1e-9);
+}
+
+// The kept decision is exactly select_ensemble's `improves`, with a reason either way.
+TEST(EngineApi, EnsembleDecisionFollowsImproves) {
+  using glasswing::engine::EnsembleTarget;
+  // Two regressors with opposite errors: their average is exact, so the ensemble improves.
+  EnsembleTarget y;
+  y.y_value = {1, 2, 3, 4, 5, 6};
+  std::vector<double> a, b;
+  for (std::size_t i = 0; i < y.y_value.size(); ++i) {
+    const double err = i % 2 == 0 ? 0.5 : -0.5;
+    a.push_back(y.y_value[i] + err);
+    b.push_back(y.y_value[i] - err);
+  }
+  const auto sel = glasswing::engine::select_ensemble({a, b}, y, "rmse");
+  ASSERT_TRUE(sel.improves);
+  const auto kept = glasswing::engine::decide_ensemble(sel, "rmse");
+  EXPECT_TRUE(kept.kept);
+  EXPECT_NE(kept.reason.find("beats the best single candidate"), std::string::npos) << kept.reason;
+  // The same candidate twice: nothing to gain, the single candidate is exported.
+  const auto same = glasswing::engine::select_ensemble({a, a}, y, "rmse");
+  ASSERT_FALSE(same.improves);
+  const auto single = glasswing::engine::decide_ensemble(same, "rmse");
+  EXPECT_FALSE(single.kept);
+  EXPECT_NE(single.reason.find("only the best single candidate"), std::string::npos) << single.reason;
+  // Two members that are not strictly better (a tie): not kept, and the reason says so.
+  glasswing::engine::EnsembleSelection tie = sel;
+  tie.score = tie.best_single_score;
+  tie.improves = false;
+  const auto tied = glasswing::engine::decide_ensemble(tie, "rmse");
+  EXPECT_FALSE(tied.kept);
+  EXPECT_NE(tied.reason.find("not strictly better"), std::string::npos) << tied.reason;
 }
 
 TEST(EngineApi, Sha256AndFamilies) {
