@@ -352,6 +352,20 @@ std::string p2_metrics(const RunInsights& in) {
              fixed(iv.low) + " – " + fixed(iv.high), std::to_string(iv.resamples) + " (" + std::to_string(iv.skipped) + ")",
              std::to_string(iv.rows), esc(iv.notice)});
     body += t.str();
+    if (!m.per_fold.empty()) {
+      std::vector<std::string> head{"metric"};
+      for (std::size_t k = 0; k < m.per_fold.front().values.size(); ++k) head.push_back("fold " + std::to_string(k + 1));
+      head.insert(head.end(), {"mean", "sd"});
+      Table ft(head, "num");
+      for (const auto& f : m.per_fold) {
+        std::vector<std::string> cells{esc(f.metric)};
+        for (double v : f.values) cells.push_back(fixed(v));
+        cells.push_back(fixed(f.mean));
+        cells.push_back(fixed(f.sd));
+        ft.row(cells);
+      }
+      body += details("Every metric per cross-validation fold (" + esc(m.per_fold_of) + ", out-of-fold predictions)", ft.str());
+    }
     // Per-fold CV of the chosen candidate.
     for (const auto& r : in.leaderboard.rows)
       if (r.chosen && !r.folds.values.empty()) {

@@ -436,7 +436,9 @@ RunInsights load_run_insights(const fs::path& run_dir, const InsightOptions& opt
   if (!eval.ok && train) {
     std::map<std::size_t, std::vector<double>> oof;
     std::string problem;
-    if (read_oof(run_dir / "oof" / ("trial_" + std::to_string(chosen_trial) + ".csv"), outputs, oof, problem)) {
+    // A kept ensemble (manifest trial -1): the blend it was selected on, oof/ensemble.csv.
+    const std::string oof_name = chosen_trial < 0 ? std::string("ensemble") : "trial_" + std::to_string(chosen_trial);
+    if (read_oof(run_dir / "oof" / (oof_name + ".csv"), outputs, oof, problem)) {
       const Labeled l = label_rows(*train, ins.target, ins.classes);
       std::vector<std::size_t> rows;
       for (std::size_t i = 0; i < l.rows.size(); ++i) {
@@ -452,7 +454,8 @@ RunInsights load_run_insights(const fs::path& run_dir, const InsightOptions& opt
       }
       if (!rows.empty()) {
         eval.table = take_rows(*train, rows);
-        eval.label = "out-of-fold predictions of trial " + std::to_string(chosen_trial) + " (no test set)";
+        eval.label = "out-of-fold predictions of " + (chosen_trial < 0 ? std::string("the ensemble") : "trial " + std::to_string(chosen_trial)) +
+                     " (no test set)";
         eval.ok = true;
       } else {
         eval_notices.push_back("the out-of-fold predictions match no training row");
@@ -518,6 +521,82 @@ RunInsights load_run_insights(const fs::path& run_dir, const InsightOptions& opt
       m.available = true;
     } catch (const Error& e) {
       m.notices.push_back(std::string("metrics could not be computed: ") + e.what());
+    }
+  }
+
+  // Every metric per fold of the chosen candidate (the selection metric alone is in P1).
+  if (train) {
+    std::map<std::size_t, std::vector<double>> oof;
+    std::string problem;
+    std::error_code fec;
+    const fs::path folds_csv = run_dir / "oof" / "folds.csv";
+    if (!fs::is_regular_file(folds_csv, fec)) {
+      m.notices.push_back("per-fold metrics: the run has no oof/folds.csv (the fold of each training row)");
+    } else if (!read_oof(run_dir / "oof" / (chosen_trial < 0 ? std::string("ensemble.csv") : "trial_" + std::to_string(chosen_trial) + ".csv"),
+                         outputs, oof, problem)) {
+      m.notices.push_back("per-fold metrics: " + problem);
+    } else {
+      try {
+        data::CsvOptions co;
+        co.threads = 1;
+        const data::Table ft = data::read_csv(folds_csv, co);
+        const data::Column* fr = ft.find("row");
+        const data::Column* ff = ft.find("fold");
+        if (fr == nullptr || ff == nullptr || !fr->is_numeric() || !ff->is_numeric())
+          throw Error(ErrorKind::BadInput, folds_csv.string() + " lacks numeric 'row' and 'fold' columns");
+        std::map<std::size_t, std::size_t> fold_of;
+        std::size_t n_folds = 0;
+        for (std::size_t r = 0; r < ft.rows(); ++r) {
+          const auto f = static_cast<std::size_t>(ff->values()[r]);
+          fold_of[static_cast<std::size_t>(fr->values()[r])] = f;
+          n_folds = std::max(n_folds, f + 1);
+        }
+        const Labeled l = label_rows(*train, ins.target, ins.classes);
+        std::vector<std::vector<std::size_t>> members(n_folds);  // positions in l
+        for (std::size_t i = 0; i < l.rows.size(); ++i) {
+          const auto fi = fold_of.find(l.rows[i]);
+          const auto pi = oof.find(l.rows[i]);
+          if (fi == fold_of.end() || pi == oof.end()) continue;
+          if (std::any_of(pi->second.begin(), pi->second.end(), [](double v) { return !std::isfinite(v); })) continue;
+          members[fi->second].push_back(i);
+        }
+        for (const auto& mi : metrics::registry()) {
+          if (!metrics::applies(mi, kind)) continue;
+          std::vector<double> per;
+          for (const auto& rows : members) {
+            if (rows.empty()) continue;
+            double v = NAN;
+            try {
+              if (classification) {
+                std::vector<std::int32_t> yt;
+                std::vector<double> pr;
+                for (std::size_t i : rows) {
+                  yt.push_back(l.y_class[i]);
+                  const auto& pv = oof.at(l.rows[i]);
+                  pr.insert(pr.end(), pv.begin(), pv.end());
+                }
+                const std::vector<std::int32_t> yp = metrics::argmax_labels(pr, outputs);
+                v = metrics::compute(mi.name, metrics::Classification{outputs, yt, yp, pr, 1});
+              } else {
+                std::vector<double> yt, yp;
+                for (std::size_t i : rows) {
+                  yt.push_back(l.y_value[i]);
+                  yp.push_back(oof.at(l.rows[i]).front());
+                }
+                v = metrics::compute(mi.name, metrics::Regression{yt, yp});
+              }
+            } catch (const Error&) {
+              v = NAN;  // undefined on this fold (e.g. one class only); counted as undefined
+            }
+            per.push_back(v);
+          }
+          if (!per.empty()) m.per_fold.push_back(aggregate_folds(mi.name, per));
+        }
+        if (!m.per_fold.empty()) m.per_fold_of = chosen_trial < 0 ? "the ensemble" : "trial " + std::to_string(chosen_trial);
+      } catch (const Error& e) {
+        m.per_fold.clear();
+        m.notices.push_back(std::string("per-fold metrics: ") + e.what());
+      }
     }
   }
 
@@ -839,7 +918,8 @@ void to_json(json& j, const RunInsights& v) {
                       {"notices", v.leaderboard.notices}};
   j["metrics"] = {{"available", v.metrics.available}, {"evaluated_on", v.metrics.evaluated_on}, {"rows", v.metrics.rows},
                   {"rows_resampled", v.metrics.rows_resampled}, {"bootstrap", v.metrics.bootstrap},
-                  {"intervals", v.metrics.intervals}, {"notices", v.metrics.notices}};
+                  {"intervals", v.metrics.intervals}, {"per_fold", v.metrics.per_fold},
+                  {"per_fold_of", v.metrics.per_fold_of}, {"notices", v.metrics.notices}};
   j["curves"] = {{"available", v.curves.available}, {"binary", v.curves.binary}, {"confusion", opt_json(v.curves.confusion)},
                  {"regression", opt_json(v.curves.regression)}, {"notices", v.curves.notices}};
   json profiles = json::array();

@@ -87,6 +87,10 @@ struct MetricsSection {
   std::size_t rows_resampled = 0;
   BootstrapOptions bootstrap;
   std::vector<MetricInterval> intervals;
+  // Every applicable metric per cross-validation fold of the chosen candidate, from its
+  // out-of-fold predictions and the run's fold assignment (oof/folds.csv), aggregated.
+  std::vector<FoldSummary> per_fold;
+  std::string per_fold_of;  // "trial N", or empty with a notice saying why not
   std::vector<std::string> notices;
 };
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/cli/commands.hpp"
+#include "app/cli/progress.hpp"
 #include "automl/common/cancel.hpp"
 #include "automl/common/error.hpp"
 #include "automl/engine/run.hpp"
@@ -24,6 +25,10 @@ struct RunOptions {
   int max_trials = 0;
   int cv = 0;
 };
+
+// What writing report.html takes at most on a loaded 2-core machine (the report subsamples), so
+// --time-budget covers it.
+constexpr double kReportAllowance = 5.0;
 
 // Ctrl-C stops the search cleanly: finished trials make the result.
 CancelToken g_interrupt;
@@ -56,20 +61,13 @@ int run_main(RunOptions& o, const CLI::App& cmd) {
   if (cmd.count("--cv") > 0) s.cv = o.cv;
   s.models = split_list(o.models);
   s.out = o.out;
+  s.finalisation_extra_s = kReportAllowance;  // the report below counts towards --time-budget
   std::signal(SIGINT, on_sigint);
 
-  auto on_trial = [](const engine::TrialEvent& e) {
-    char line[256];
-    if (e.state == "COMPLETE")
-      std::snprintf(line, sizeof line, "trial %3lld  %-10s %s ± %s   best %s (trial %lld)  %6.1f s",
-                    static_cast<long long>(e.number), e.family.c_str(), fmt(e.value).c_str(), fmt(e.sd).c_str(),
-                    fmt(e.best_value).c_str(), static_cast<long long>(e.best_number), e.elapsed_s);
-    else
-      std::snprintf(line, sizeof line, "trial %3lld  %-10s %s: %.150s", static_cast<long long>(e.number), e.family.c_str(),
-                    e.state.c_str(), e.fail_reason.c_str());
-    std::cout << line << std::endl;
-  };
+  TrialProgress progress(s.time_budget_s);
+  auto on_trial = [&progress](const engine::TrialEvent& e) { progress.on_trial(e); };
   const engine::RunResult r = engine::run(s, on_trial, &g_interrupt);
+  progress.finish();
   std::signal(SIGINT, SIG_DFL);
   // The run's report (transparency lives outside the engine, so the CLI writes it); a failed
   // report never fails the run.
@@ -78,11 +76,17 @@ int run_main(RunOptions& o, const CLI::App& cmd) {
               << r.run_dir.string() << "`)\n";
 
   for (const auto& i : r.issues) std::cerr << "note: " << i.source << ": " << i.message << '\n';
-  const auto& best = r.leaderboard.front();
+  const auto& best = r.leaderboard[r.chosen];
   std::cout << "\n" << r.task << " task, metric " << r.metric << " (" << (r.maximize ? "higher" : "lower")
             << " is better); trials: " << r.trials_complete << " complete, " << r.trials_pruned << " pruned, "
             << r.trials_failed << " failed\n";
-  std::cout << "best: trial " << best.trial << " (" << best.family << ") CV " << fmt(best.cv_mean) << " ± " << fmt(best.cv_sd);
+  if (r.ensemble_kept) {
+    std::cout << "best: ensemble of";
+    for (const auto& m : best.params)
+      std::cout << " trial " << m.value("trial", -1) << " (" << m.value("family", "") << ", " << fmt(m.value("weight", 0.0)) << ")";
+    std::cout << "; CV " << fmt(best.cv_mean) << " ± " << fmt(best.cv_sd) << " (on the out-of-fold rows it was selected on)";
+  } else
+    std::cout << "best: trial " << best.trial << " (" << best.family << ") CV " << fmt(best.cv_mean) << " ± " << fmt(best.cv_sd);
   if (r.baseline_cv) std::cout << "; constant baseline CV " << fmt(*r.baseline_cv);
   std::cout << '\n';
   if (r.test_score) std::cout << "test " << r.metric << ": " << fmt(*r.test_score) << '\n';
@@ -103,7 +107,8 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--task", o->s.task, "auto|binary|multiclass|regression")
       ->check(CLI::IsMember({"auto", "binary", "multiclass", "regression"}));
   cmd->add_option("--metric", o->s.metric, "auto|roc_auc|log_loss|accuracy|balanced_accuracy|f1|rmse|mae|r2");
-  cmd->add_option("--time-budget", o->time_budget, "seconds for the search (the final refit comes after)");
+  cmd->add_option("--time-budget", o->time_budget,
+                  "seconds for the whole run, including refit, test scoring and report (the search stops early enough)");
   cmd->add_option("--max-trials", o->max_trials, "trials in all (default 30 when no time budget is given; with only a time budget: until it ends)");
   cmd->add_option("--cv", o->cv, "cross-validation folds (default: chosen from the data size)");
   cmd->add_option("--seed", o->s.seed, "random seed (default 0)");
@@ -113,6 +118,8 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--storage", o->s.storage, "search store URL (default sqlite RUN_DIR/search.db)");
   cmd->add_option("--search", o->s.search_name, "search name in the store (default glasswing-run)");
   cmd->add_option("--out", o->out, "run directory (default ./glasswing-run)");
+  cmd->add_option("--ensemble-candidates", o->s.ensemble_candidates,
+                  "greedy ensemble selection over the out-of-fold predictions of this many best candidates (default 10; 0: off)");
   cmd->add_flag("--resume", o->s.resume, "continue the stored search (no finished trial is repeated)");
   cmd->callback([o, cmd, &action] { action = [o, cmd] { return run_main(*o, *cmd); }; });
 }

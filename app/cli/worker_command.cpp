@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/cli/commands.hpp"
+#include "app/cli/progress.hpp"
 #include "automl/common/cancel.hpp"
 #include "automl/common/error.hpp"
 #include "automl/engine/run.hpp"
@@ -34,18 +35,10 @@ int worker_main(WorkerOptions& o, const CLI::App& cmd) {
   if (cmd.count("--time-budget") > 0) o.s.time_budget_s = o.time_budget;
   if (cmd.count("--max-trials") > 0) o.s.max_trials = o.max_trials;
   std::signal(SIGINT, on_worker_sigint);
-  auto on_trial = [](const engine::TrialEvent& e) {
-    char line[256];
-    if (e.state == "COMPLETE")
-      std::snprintf(line, sizeof line, "trial %3lld  %-10s %s ± %s   best %s (trial %lld)  %6.1f s",
-                    static_cast<long long>(e.number), e.family.c_str(), fmt4(e.value).c_str(), fmt4(e.sd).c_str(),
-                    fmt4(e.best_value).c_str(), static_cast<long long>(e.best_number), e.elapsed_s);
-    else
-      std::snprintf(line, sizeof line, "trial %3lld  %-10s %s: %.150s", static_cast<long long>(e.number), e.family.c_str(),
-                    e.state.c_str(), e.fail_reason.c_str());
-    std::cout << line << std::endl;
-  };
+  TrialProgress progress(o.s.time_budget_s);
+  auto on_trial = [&progress](const engine::TrialEvent& e) { progress.on_trial(e); };
   const engine::WorkerResult r = engine::join_search(o.s, on_trial, &g_worker_interrupt);
+  progress.finish();
   std::signal(SIGINT, SIG_DFL);
   for (const auto& i : r.issues) std::cerr << "note: " << i.source << ": " << i.message << '\n';
   std::cout << "\nsearch '" << r.search_name << "' (" << r.task << ", " << r.metric << "): this worker ran " << r.trials_run

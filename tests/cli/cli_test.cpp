@@ -118,3 +118,33 @@ TEST_F(CliBadInput, UsageErrors) {
   expect_error({"frobnicate"}, 2, "glasswing:");
   expect_error({"inspect", shared_dataset("iris.csv").string(), "--type", "x=numberish"}, 2, "unknown type");
 }
+
+// PRODUCT.md: a live progress line on a terminal, plain log lines otherwise.
+TEST(CliRunProgress, LiveLineOnATerminalPlainLinesOtherwise) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("glasswing-progress-" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  const std::string data = std::string(GLASSWING_SHARED_DIR) + "/datasets/iris.csv";
+  // Not a terminal: one plain line per trial, no control characters.
+  const auto plain = glasswing::test::run_cli({"run", "--data", data, "--target", "species", "--models", "constant,linear",
+                                               "--max-trials", "3", "--out", (dir / "plain").string()});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  EXPECT_EQ(plain.out.find('\033'), std::string::npos);
+  EXPECT_EQ(plain.out.find('\r'), std::string::npos);
+  EXPECT_NE(plain.out.find("trial   0  constant"), std::string::npos) << plain.out;
+  // A terminal (script(1) gives the command a pseudo-terminal): the status line is drawn in place
+  // and erased before each trial line.
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "script(1) is not installed";
+  const fs::path typescript = dir / "tty.out";
+  std::string cmd = std::string(GLASSWING_CLI) + " run --data " + glasswing::test::shell_quote(data) +
+                    " --target species --models constant,linear --max-trials 3 --out " +
+                    glasswing::test::shell_quote((dir / "tty").string());
+  const std::string outer = "script -qfec " + glasswing::test::shell_quote(cmd) + " " +
+                            glasswing::test::shell_quote(typescript.string()) + " >/dev/null 2>&1 </dev/null";
+  ASSERT_EQ(std::system(outer.c_str()), 0);
+  const std::string tty = glasswing::test::slurp(typescript);
+  EXPECT_NE(tty.find("\r\033[K"), std::string::npos) << tty;
+  EXPECT_NE(tty.find("trials 3: 3 complete, 0 pruned, 0 failed"), std::string::npos) << tty;
+  EXPECT_NE(tty.find("trial   0  constant"), std::string::npos);
+  fs::remove_all(dir);
+}

@@ -163,6 +163,20 @@ TEST(Report, RegressionAndMulticlassRuns) {
       EXPECT_EQ(j["curves"]["binary"].size(), 3u);  // one vs rest
       EXPECT_EQ(j["curves"]["confusion"]["matrix"].size(), 3u);
     }
+    // Every metric per fold of the chosen candidate (from oof/folds.csv): 3 folds, and the
+    // selection metric's per-fold mean equals the leaderboard's CV score of the chosen candidate.
+    const auto lb = nlohmann::json::parse(slurp(run / "leaderboard.json"));
+    const std::string metric = lb["metric"];
+    ASSERT_EQ(j["metrics"]["per_fold"].size(), 3u) << j["metrics"].dump();
+    bool found = false;
+    for (const auto& f : j["metrics"]["per_fold"]) {
+      EXPECT_EQ(f["values"].size(), 3u);
+      if (f["metric"] == metric) {
+        found = true;
+        EXPECT_NEAR(f["mean"].get<double>(), lb["candidates"][0]["cv_mean"].get<double>(), 1e-9);
+      }
+    }
+    EXPECT_TRUE(found) << metric;
     // Fairness was not asked for: a notice, no numbers.
     EXPECT_FALSE(j["fairness"]["requested"]);
     EXPECT_FALSE(j["fairness"]["notices"].empty());
