@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,9 @@ struct FitOptions {
   std::uint64_t seed = 0;
   DeviceContext device;         // auto|cpu|cuda and jobs
   const CancelToken* cancel = nullptr;  // optional; honoured within a second (deadline too)
+  // Optional; like `cancel` but honoured only once a round/epoch has been trained, so the model is
+  // never empty: a refit under a deadline stops at it and keeps the rounds/epochs done.
+  const CancelToken* soft_cancel = nullptr;
   RoundCallback on_round;       // optional
   IssueLog* issues = nullptr;   // optional; device choice and fall-backs are noted here
 };
@@ -135,6 +139,19 @@ class Trainer {
 
   virtual Prediction predict(MatrixView x) const = 0;
   virtual Importance feature_importance() const = 0;
+
+  // Linear models only (the `linear` trainer): the signed coefficients. `weights` is outputs x
+  // features, row-major, per one standard deviation of each input (the trainer standardises its
+  // inputs with `input_mean` and `input_scale`; a raw-unit coefficient is weight / input_scale).
+  // Outputs: regression 1 (in target units), binary 1 (log-odds of the second class), multiclass
+  // one softmax logit per class. Other trainers: std::nullopt.
+  struct LinearWeights {
+    std::size_t outputs = 0, features = 0;
+    std::vector<double> weights;
+    std::vector<double> intercepts;  // one per output, in the same units
+    std::vector<double> input_mean, input_scale;
+  };
+  virtual std::optional<LinearWeights> linear_weights() const { return std::nullopt; }
 
   // SHAP values (tree explainers). contributions: shape {rows, groups, features + 1} where the
   // last entry is the bias and groups is 1 except for multiclass (one per class); interactions:

@@ -206,16 +206,83 @@ ImportanceMap map_importance(std::string kind, std::span<const double> values, s
   return map_with(std::move(kind), values, names, membership(groups, names, values.size()));
 }
 
+namespace {
+
+backend::Trainer::LinearWeights require_linear_weights(const backend::Trainer& trainer, const char* what) {
+  auto w = trainer.linear_weights();
+  if (!w)
+    throw Error(ErrorKind::Usage, std::string(what) + " needs a linear model (the 'linear' trainer); '" +
+                                      trainer.name() + "' has no coefficients");
+  if (w->weights.size() != w->outputs * w->features || w->intercepts.size() != w->outputs ||
+      w->input_scale.size() != w->features)
+    throw Error(ErrorKind::Internal, std::string(what) + ": the trainer's linear weights are inconsistent");
+  return *w;
+}
+
+}  // namespace
+
 ImportanceMap linear_coefficients(const backend::Trainer& trainer, std::span<const std::string> names,
                                   std::span<const FeatureGroup> groups) {
-  const auto imp = trainer.feature_importance();
-  if (imp.kind != "abs_coefficient")
-    throw Error(ErrorKind::Usage, "linear_coefficients needs the 'linear' trainer (importance 'abs_coefficient'); '" +
-                                      trainer.name() + "' gives '" + imp.kind + "'");
-  auto out = map_importance(imp.kind, imp.values, names, groups);
+  const auto w = require_linear_weights(trainer, "linear_coefficients");
+  std::vector<double> magnitude(w.features, 0.0);
+  for (std::size_t o = 0; o < w.outputs; ++o)
+    for (std::size_t f = 0; f < w.features; ++f) magnitude[f] += std::abs(w.weights[o * w.features + f]);
+  auto out = map_importance("abs_coefficient", magnitude, names, groups);
   out.notices.insert(out.notices.begin(),
-                     "the linear trainer exposes |coefficient| on standardised inputs, summed over its outputs; "
-                     "signs are not available");
+                     w.outputs > 1 ? "|coefficient| per standard deviation of each feature, summed over the " +
+                                         std::to_string(w.outputs) + " class outputs; signed values per class below"
+                                   : std::string("|coefficient| per standard deviation of each feature; signed values below"));
+  return out;
+}
+
+LinearCoefficients signed_linear_coefficients(const backend::Trainer& trainer, std::span<const std::string> names,
+                                              std::span<const FeatureGroup> groups,
+                                              std::span<const std::string> classes) {
+  const auto w = require_linear_weights(trainer, "signed_linear_coefficients");
+  check_names(names, w.features, "signed_linear_coefficients");
+  const Membership m = membership(groups, names, w.features);
+  std::vector<std::string> column_of(w.features);
+  for (const auto& g : m.groups)
+    for (const auto f : g.features)
+      if (column_of[f].empty()) column_of[f] = g.name;
+
+  LinearCoefficients out;
+  const auto task = trainer.task();
+  auto class_name = [&](std::size_t k) { return k < classes.size() ? classes[k] : std::to_string(k); };
+  if (task == backend::Task::Regression) {
+    out.units = "change of the prediction (target units) per one standard deviation of the feature";
+  } else if (task == backend::Task::Binary) {
+    out.units = "change of the log-odds of '" + class_name(1) + "' per one standard deviation of the feature";
+  } else {
+    out.units = "change of each class's softmax logit per one standard deviation of the feature; logits are "
+                "defined up to a shift shared by all classes, so compare a feature across classes";
+  }
+  for (std::size_t o = 0; o < w.outputs; ++o) {
+    CoefficientSet set;
+    if (task == backend::Task::Regression)
+      set.output = "value";
+    else if (task == backend::Task::Binary)
+      set.output = "log-odds of '" + class_name(1) + "'";
+    else
+      set.output = "logit of '" + class_name(o) + "'";
+    set.intercept = w.intercepts[o];
+    for (std::size_t f = 0; f < w.features; ++f) {
+      SignedCoefficient c;
+      c.feature = name_of(names, f);
+      c.column = column_of[f];
+      c.index = f;
+      c.value = w.weights[o * w.features + f];
+      const double sd = w.input_scale[f];
+      c.raw = sd > 0.0 ? c.value / sd : c.value;
+      set.coefficients.push_back(std::move(c));
+    }
+    std::stable_sort(set.coefficients.begin(), set.coefficients.end(),
+                     [](const SignedCoefficient& a, const SignedCoefficient& b) {
+                       return std::abs(a.value) > std::abs(b.value);
+                     });
+    out.outputs.push_back(std::move(set));
+  }
+  out.notices = m.notices;
   return out;
 }
 
@@ -633,6 +700,20 @@ void to_json(nlohmann::json& j, const ColumnImportance& v) {
 void to_json(nlohmann::json& j, const ImportanceMap& v) {
   j = {{"kind", v.kind}, {"features", v.features}, {"columns", v.columns}, {"notices", v.notices}};
   detail::finite_or_null(j);
+}
+
+void to_json(nlohmann::json& j, const SignedCoefficient& v) {
+  j = {{"feature", v.feature}, {"column", v.column}, {"index", v.index}, {"value", v.value}, {"raw", v.raw}};
+  detail::finite_or_null(j);
+}
+
+void to_json(nlohmann::json& j, const CoefficientSet& v) {
+  j = {{"output", v.output}, {"intercept", v.intercept}, {"coefficients", v.coefficients}};
+  detail::finite_or_null(j);
+}
+
+void to_json(nlohmann::json& j, const LinearCoefficients& v) {
+  j = {{"units", v.units}, {"outputs", v.outputs}, {"notices", v.notices}};
 }
 
 void to_json(nlohmann::json& j, const PermutationItem& v) {

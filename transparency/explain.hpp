@@ -92,12 +92,42 @@ ImportanceMap map_importance(std::string kind, std::span<const double> values, s
                              std::span<const FeatureGroup> groups);
 
 // ---- Linear coefficients ---------------------------------------------------------------------
-// The `linear` trainer exposes no signed coefficients: its feature_importance() is
-// kind "abs_coefficient", |coefficient| on standardised inputs summed over the outputs (one for
-// regression and binary, one per class for multinomial). This maps that to the original columns
-// and says so in a notice. A trainer whose importance is of another kind: Error(Usage).
+// The `linear` trainer's coefficients (backend::Trainer::linear_weights), per one standard
+// deviation of each encoded feature (the trainer standardises its inputs), so sizes compare
+// across features. linear_coefficients: |coefficient| summed over the outputs, mapped to the
+// original columns (for ranking columns). signed_linear_coefficients: the signed value of every
+// feature per output (regression: target units; binary: log-odds of the second class;
+// multiclass: one softmax logit per class, which are defined only up to a shared shift, so
+// compare a feature's values between classes, not their level), with the original column of each
+// feature and its raw-unit value (per unit of the encoded feature). A trainer without linear
+// weights: Error(Usage).
 ImportanceMap linear_coefficients(const backend::Trainer& trainer, std::span<const std::string> names,
                                   std::span<const FeatureGroup> groups);
+
+struct SignedCoefficient {
+  std::string feature;
+  std::string column;      // the original column (empty when the feature is in no group)
+  std::size_t index = 0;   // matrix column
+  double value = 0.0;      // per one standard deviation of the feature
+  double raw = 0.0;        // per unit of the encoded feature (value / its standard deviation)
+};
+
+struct CoefficientSet {
+  std::string output;      // "value" | "log-odds of '<class>'" | "logit of '<class>'"
+  double intercept = 0.0;  // the output at the mean of every feature
+  std::vector<SignedCoefficient> coefficients;  // every feature, largest |value| first (ties: index)
+};
+
+struct LinearCoefficients {
+  std::string units;       // what one value means, in words
+  std::vector<CoefficientSet> outputs;
+  std::vector<std::string> notices;
+};
+
+// `classes`: the class labels (binary: 2, multiclass: one per output); empty for regression.
+LinearCoefficients signed_linear_coefficients(const backend::Trainer& trainer, std::span<const std::string> names,
+                                              std::span<const FeatureGroup> groups,
+                                              std::span<const std::string> classes);
 
 // ---- Permutation importance ------------------------------------------------------------------
 // Importance of a group = quality lost when its columns are permuted (the same row permutation
@@ -276,6 +306,9 @@ void to_json(nlohmann::json& j, const FeatureGroup& v);
 void to_json(nlohmann::json& j, const FeatureImportance& v);
 void to_json(nlohmann::json& j, const ColumnImportance& v);
 void to_json(nlohmann::json& j, const ImportanceMap& v);
+void to_json(nlohmann::json& j, const SignedCoefficient& v);
+void to_json(nlohmann::json& j, const CoefficientSet& v);
+void to_json(nlohmann::json& j, const LinearCoefficients& v);
 void to_json(nlohmann::json& j, const PermutationItem& v);
 void to_json(nlohmann::json& j, const PermutationReport& v);
 void to_json(nlohmann::json& j, const BeeswarmFeature& v);

@@ -875,9 +875,30 @@ std::string p8_explanations(const RunInsights& in) {
       body += details("PDP and ICE curves of the top columns", inner + "</div><p>Thin lines: individual rows (ICE); thick: their mean (PDP).</p>");
     }
     if (e.linear) {
-      body += details("Linear coefficients", notices_html(e.linear->notices) +
-                                                 bar_chart("|coefficient| by column", names_of(e.linear->columns, 15),
-                                                           values_of(e.linear->columns, 15), {}, "|coefficient| (standardised)"));
+      std::string inner = notices_html(e.linear->notices) +
+                          bar_chart("|coefficient| by column", names_of(e.linear->columns, 15),
+                                    values_of(e.linear->columns, 15), {}, "|coefficient| (standardised)");
+      if (e.coefficients) {
+        const auto& lc = *e.coefficients;
+        inner += "<p>Signed coefficients: " + esc(lc.units) + ". Positive values raise the output.</p>" +
+                 notices_html(lc.notices);
+        constexpr std::size_t kMaxOutputs = 10, kTop = 15;
+        for (std::size_t o = 0; o < lc.outputs.size() && o < kMaxOutputs; ++o) {
+          const auto& set = lc.outputs[o];
+          std::vector<std::string> labels;
+          std::vector<double> values;
+          for (std::size_t i = 0; i < set.coefficients.size() && i < kTop; ++i) {
+            labels.push_back(set.coefficients[i].feature);
+            values.push_back(set.coefficients[i].value);
+          }
+          inner += bar_chart("Coefficients for the " + set.output + " (intercept " + num(set.intercept) + ")", labels,
+                             values, {}, "coefficient per standard deviation");
+        }
+        if (lc.outputs.size() > kMaxOutputs)
+          inner += "<p>" + std::to_string(lc.outputs.size() - kMaxOutputs) +
+                   " more classes are not drawn; `glasswing report --json` writes them all (explanations.coefficients).</p>";
+      }
+      body += details("Linear coefficients", inner);
     }
     if (e.model_importance) {
       body += details("The model's own importance (" + e.model_importance->kind + ")",

@@ -743,9 +743,10 @@ RunInsights load_run_insights(const fs::path& run_dir, const InsightOptions& opt
       if (trainer != nullptr) {
         const backend::Importance imp = trainer->feature_importance();
         if (imp.values.size() == names.size()) {
-          if (imp.kind == "abs_coefficient")
+          if (trainer->linear_weights()) {
             ex.linear = linear_coefficients(*trainer, names, groups);
-          else
+            ex.coefficients = signed_linear_coefficients(*trainer, names, groups, ins.classes);
+          } else
             ex.model_importance = map_importance(imp.kind, imp.values, names, groups);
         }
         if (trainer->supports_shap()) {
@@ -947,6 +948,7 @@ void to_json(json& j, const RunInsights& v) {
                        {"permutation", opt_json(e.permutation)}, {"shap", opt_json(e.shap)},
                        {"shap_local", opt_json(e.shap_local)}, {"pdp", e.pdp},
                        {"model_importance", opt_json(e.model_importance)}, {"linear", opt_json(e.linear)},
+                       {"coefficients", opt_json(e.coefficients)},
                        {"notices", e.notices}};
   j["fairness"] = {{"requested", v.fairness.requested}, {"evaluated_on", v.fairness.evaluated_on},
                    {"report", opt_json(v.fairness.report)}, {"notices", v.fairness.notices}};

@@ -149,7 +149,8 @@ struct ExplainSection {
   std::optional<ShapLocal> shap_local;
   std::vector<PdpCurve> pdp;
   std::optional<ImportanceMap> model_importance;  // the trainer's own (gain, |coefficient|, ...)
-  std::optional<ImportanceMap> linear;
+  std::optional<ImportanceMap> linear;              // |coefficient| by original column
+  std::optional<LinearCoefficients> coefficients;   // signed, per feature and output
   std::vector<std::string> notices;
 };
 

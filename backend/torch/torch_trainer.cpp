@@ -348,6 +348,27 @@ class TorchTrainer final : public Trainer {
     return imp;
   }
 
+  std::optional<LinearWeights> linear_weights() const override {
+    if (family_ != Family::Linear) return std::nullopt;
+    require_fitted();
+    torch::NoGradGuard no_grad;
+    // Regression trains on a standardised target: scale back to target units.
+    const double unit = task_ == Task::Regression ? static_cast<double>(scaling_.y_scale) : 1.0;
+    const double offset = task_ == Task::Regression ? static_cast<double>(scaling_.y_mean) : 0.0;
+    const torch::Tensor w = net_->head->weight.to(torch::kCPU, torch::kFloat64).contiguous();
+    const torch::Tensor b = net_->head->bias.to(torch::kCPU, torch::kFloat64).contiguous();
+    LinearWeights out;
+    out.outputs = static_cast<std::size_t>(w.size(0));
+    out.features = static_cast<std::size_t>(w.size(1));
+    out.weights.assign(w.data_ptr<double>(), w.data_ptr<double>() + w.numel());
+    out.intercepts.assign(b.data_ptr<double>(), b.data_ptr<double>() + b.numel());
+    for (double& v : out.weights) v *= unit;
+    for (double& v : out.intercepts) v = v * unit + offset;
+    out.input_mean.assign(scaling_.mean.begin(), scaling_.mean.end());
+    out.input_scale.assign(scaling_.scale.begin(), scaling_.scale.end());
+    return out;
+  }
+
   void save(const std::string& path) const override {
     require_fitted();
     nlohmann::json h;

@@ -517,7 +517,7 @@ TEST(Explain, LinearCoefficientsMapToColumns) {
   const auto m = tr::linear_coefficients(*t, names, groups);
   EXPECT_EQ(m.kind, "abs_coefficient");
   ASSERT_FALSE(m.notices.empty());
-  EXPECT_NE(m.notices[0].find("signs are not available"), std::string::npos);
+  EXPECT_NE(m.notices[0].find("signed values below"), std::string::npos);
   ASSERT_EQ(m.columns.size(), 2u);
   EXPECT_EQ(m.columns[0].column, "v");
   EXPECT_EQ(m.features[0].feature, "v");
@@ -526,6 +526,95 @@ TEST(Explain, LinearCoefficientsMapToColumns) {
     x->fit({d.view(), y, {}}, nullptr, cpu(backend::Task::Regression));
     EXPECT_THROW(tr::linear_coefficients(*x, names, groups), Error);
     EXPECT_THROW(tr::shap_local(*t, d.view(), 0, names), Error);  // the linear trainer has no SHAP
+  }
+}
+
+// Signed coefficients recover the generating model's signs and sizes: regression in target
+// units, binary in log-odds of the second class, multiclass one logit per class.
+TEST(Explain, SignedLinearCoefficients) {
+  const auto names_avail = backend::trainer_names();
+  if (std::find(names_avail.begin(), names_avail.end(), "linear") == names_avail.end())
+    GTEST_SKIP() << "built without LibTorch";
+  const Dense d = uniform(600, 3, 47);
+  const std::vector<std::string> names = {"a", "b", "c"};
+  const std::vector<tr::FeatureGroup> groups = {{"a", {0}}, {"bc", {1, 2}}};
+  {  // regression: y = 3a - 2b + 0c + 5
+    std::vector<float> y(d.rows);
+    for (std::size_t r = 0; r < d.rows; ++r) y[r] = 3.0f * d.at(r, 0) - 2.0f * d.at(r, 1) + 5.0f;
+    auto t = backend::make_trainer("linear", {{"max_epochs", 200}, {"batch_size", 32}, {"learning_rate", 0.05}});
+    t->fit({d.view(), y, {}}, nullptr, cpu(backend::Task::Regression));
+    const auto c = tr::signed_linear_coefficients(*t, names, groups, {});
+    ASSERT_EQ(c.outputs.size(), 1u);
+    EXPECT_EQ(c.outputs[0].output, "value");
+    ASSERT_EQ(c.outputs[0].coefficients.size(), 3u);
+    const auto& top = c.outputs[0].coefficients;
+    EXPECT_EQ(top[0].feature, "a");
+    EXPECT_EQ(top[0].column, "a");
+    EXPECT_NEAR(top[0].raw, 3.0, 0.15);
+    EXPECT_EQ(top[1].feature, "b");
+    EXPECT_EQ(top[1].column, "bc");
+    EXPECT_NEAR(top[1].raw, -2.0, 0.15);
+    EXPECT_LT(top[1].value, 0.0);
+    EXPECT_NEAR(top[2].raw, 0.0, 0.15);
+    // value = raw x the feature's standard deviation: the prediction at the means is the intercept.
+    double mean_y = 0.0;
+    for (float v : y) mean_y += v;
+    mean_y /= static_cast<double>(y.size());
+    EXPECT_NEAR(c.outputs[0].intercept, mean_y, 0.1);
+    const auto p = t->predict(d.view());
+    for (std::size_t r = 0; r < 5; ++r) {
+      double lin = 0.0;
+      auto w = t->linear_weights();
+      ASSERT_TRUE(w.has_value());
+      lin = w->intercepts[0];
+      for (std::size_t f = 0; f < 3; ++f) lin += w->weights[f] * (d.at(r, f) - w->input_mean[f]) / w->input_scale[f];
+      EXPECT_NEAR(lin, p.values[r], 1e-4);  // the weights are the model's own
+    }
+  }
+  {  // binary: P(y=1) rises with b, falls with c
+    std::vector<float> y(d.rows);
+    for (std::size_t r = 0; r < d.rows; ++r) y[r] = d.at(r, 1) - d.at(r, 2) > 0.0f ? 1.0f : 0.0f;
+    auto t = backend::make_trainer("linear", {{"max_epochs", 60}, {"batch_size", 32}, {"learning_rate", 0.05}});
+    t->fit({d.view(), y, {}}, nullptr, cpu(backend::Task::Binary));
+    const std::vector<std::string> classes = {"no", "yes"};
+    const auto c = tr::signed_linear_coefficients(*t, names, groups, classes);
+    ASSERT_EQ(c.outputs.size(), 1u);
+    EXPECT_EQ(c.outputs[0].output, "log-odds of 'yes'");
+    double wb = 0.0, wc = 0.0, wa = 0.0;
+    for (const auto& k : c.outputs[0].coefficients) (k.feature == "a" ? wa : k.feature == "b" ? wb : wc) = k.value;
+    EXPECT_GT(wb, 1.0);
+    EXPECT_LT(wc, -1.0);
+    EXPECT_LT(std::abs(wa), 0.25 * wb);
+  }
+  {  // multiclass: class k is the largest of the three features
+    std::vector<float> y(d.rows);
+    for (std::size_t r = 0; r < d.rows; ++r) {
+      std::size_t k = 0;
+      for (std::size_t f = 1; f < 3; ++f)
+        if (d.at(r, f) > d.at(r, k)) k = f;
+      y[r] = static_cast<float>(k);
+    }
+    auto t = backend::make_trainer("linear", {{"max_epochs", 60}, {"batch_size", 32}, {"learning_rate", 0.05}});
+    auto o = cpu(backend::Task::Multiclass);
+    o.num_classes = 3;
+    t->fit({d.view(), y, {}}, nullptr, o);
+    const std::vector<std::string> classes = {"x", "y", "z"};
+    const auto c = tr::signed_linear_coefficients(*t, names, groups, classes);
+    ASSERT_EQ(c.outputs.size(), 3u);
+    EXPECT_EQ(c.outputs[2].output, "logit of 'z'");
+    for (std::size_t k = 0; k < 3; ++k) {  // each class's own feature has its largest coefficient
+      const auto& top = c.outputs[k].coefficients.front();
+      EXPECT_EQ(top.index, k) << c.outputs[k].output;
+      EXPECT_GT(top.value, 0.0);
+    }
+  }
+  if (has_xgboost()) {
+    std::vector<float> y(d.rows, 0.0f);
+    for (std::size_t r = 0; r < d.rows; ++r) y[r] = d.at(r, 0);
+    auto x = backend::make_trainer("xgboost", {{"n_estimators", 3}});
+    x->fit({d.view(), y, {}}, nullptr, cpu(backend::Task::Regression));
+    EXPECT_FALSE(x->linear_weights().has_value());
+    EXPECT_THROW(tr::signed_linear_coefficients(*x, names, groups, {}), Error);
   }
 }
 
