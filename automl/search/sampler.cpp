@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "automl/common/error.hpp"
+#include "automl/search/parzen_fast.hpp"
 
 namespace glasswing::search {
 namespace {
@@ -127,6 +128,18 @@ Space space_of(const Distribution& d) {
     }
   }
   return s;
+}
+
+// space_of for a numerical distribution; valid = false for a categorical one.
+struct NumericSpace : Space {
+  bool valid = false;
+};
+NumericSpace space_of_numeric(const Distribution& d) {
+  NumericSpace n;
+  if (std::holds_alternative<CategoricalDistribution>(d)) return n;
+  static_cast<Space&>(n) = space_of(d);
+  n.valid = true;
+  return n;
 }
 
 double to_transformed(const Space& s, double v) { return (s.log || s.kind == Space::IntLog) ? std::log(v) : v; }
@@ -259,7 +272,8 @@ std::vector<double> mixture_weights(std::size_t m, const std::vector<double>* pr
 
 // One dimension's kernels (observations first, prior last); `weights` is left empty.
 ParzenEstimator1D build_dim(const Distribution& d, const std::vector<double>& obs, bool multivariate,
-                            std::size_t n_dims, const TpeOptions& o) {
+                            std::size_t n_dims, const TpeOptions& o,
+                            const std::vector<std::size_t>* presorted = nullptr) {
   ParzenEstimator1D pe;
   const std::size_t m = obs.size();
   if (const auto* c = std::get_if<CategoricalDistribution>(&d)) {
@@ -288,8 +302,13 @@ ParzenEstimator1D build_dim(const Distribution& d, const std::vector<double>& ob
     } else {
       // Optuna >= 4.9: neighbour gaps among the observations and the bounds (prior excluded).
       std::vector<std::pair<double, std::size_t>> sorted(m);  // (centre, index): ties by index, as a stable sort
-      for (std::size_t i = 0; i < m; ++i) sorted[i] = {pe.mus[i], i};
-      sort_by_centre(sorted);
+      if (presorted && presorted->size() == m) {
+        // The caller's order by (centre, index): the same as sorting (the order is unique).
+        for (std::size_t i = 0; i < m; ++i) sorted[i] = {pe.mus[(*presorted)[i]], (*presorted)[i]};
+      } else {
+        for (std::size_t i = 0; i < m; ++i) sorted[i] = {pe.mus[i], i};
+        sort_by_centre(sorted);
+      }
       std::vector<std::size_t> order(m);
       std::vector<double> e;
       e.reserve(m + 2);
@@ -424,7 +443,7 @@ std::size_t sample_component(const std::vector<double>& cumulative, std::mt19937
 ParzenEstimator build_parzen_estimator(const std::vector<Distribution>& dists,
                                        const std::vector<std::vector<double>>& obs,
                                        const std::vector<double>* below_weights, bool multivariate,
-                                       const TpeOptions& o) {
+                                       const TpeOptions& o, const std::vector<std::vector<std::size_t>>* presorted) {
   ParzenEstimator pe;
   pe.dists = dists;
   const std::size_t m = obs.empty() ? 0 : obs.front().size();
@@ -433,7 +452,8 @@ ParzenEstimator build_parzen_estimator(const std::vector<Distribution>& dists,
   }
   pe.weights = mixture_weights(m, below_weights, o.prior_weight);
   for (std::size_t i = 0; i < dists.size(); ++i) {
-    pe.dims.push_back(build_dim(dists[i], obs[i], multivariate, dists.size(), o));
+    pe.dims.push_back(build_dim(dists[i], obs[i], multivariate, dists.size(), o,
+                                presorted && i < presorted->size() ? &(*presorted)[i] : nullptr));
     pe.dims.back().weights = pe.weights;
   }
   return pe;
@@ -477,8 +497,209 @@ const std::vector<double>& cached_logs(const std::vector<double>& w) {
   return e.logs;
 }
 
-// One dimension: the mixture summed in linear space (one exp or two erfc per kernel and
-// candidate, no per-term log). nullopt when a sum underflows; the caller then uses logs.
+// One numerical dimension's mixture, summed in linear space (one exp or two erfc per kernel and
+// candidate, no per-term log), prepared once per estimator and then evaluated per candidate.
+// Each kernel's scale is computed on first use (kernels out of every candidate's reach never
+// are) from the weights' logs, by the same expression as an eager loop would, and the terms are
+// summed in the same order (by centre, prior last) skipping the same ones (beyond kFarZ): the
+// sums are bit-identical to visiting every kernel. Buffers are reused between calls.
+class KernelSums {
+ public:
+  void prepare(const ParzenEstimator& pe) {
+    dim_ = &pe.dims.front();
+    s_ = space_of(pe.dists.front());
+    const auto& dim = *dim_;
+    const std::size_t K = pe.weights.size();
+    m_ = K - 1;
+    // Observation kernels by centre, then the prior: position k holds kernel order[k].
+    order_ = &dim.by_centre;
+    if (order_->size() != m_) {
+      order_buf_.resize(m_);
+      std::iota(order_buf_.begin(), order_buf_.end(), 0);
+      std::sort(order_buf_.begin(), order_buf_.end(), [&](auto a, auto b) { return dim.mus[a] < dim.mus[b]; });
+      order_ = &order_buf_;
+    }
+    mu_.resize(K);
+    inv_sigma_.resize(K);
+    arg_.assign(K, kNaN);
+    scale_.assign(K, kNaN);
+    for (std::size_t k = 0; k < K; ++k) {
+      const std::size_t j = kernel(k);
+      mu_[k] = dim.mus[j];
+      inv_sigma_[k] = 1.0 / dim.sigmas[j];
+    }
+    const auto& logs = cached_logs(pe.weights);
+    log_w_.assign(logs.begin(), logs.end());  // a copy: the cache may evict that entry
+    memo_sigma_[0] = memo_sigma_[1] = kNaN;
+    memo_log_[0] = memo_log_[1] = 0;
+    // Blocks of kBlock consecutive observation kernels with the union of their reach
+    // [mu - kReach sigma, mu + kReach sigma]; kReach > kFarZ leaves room for rounding, so a block
+    // that does not reach a point holds no kernel within kFarZ sigmas of it.
+    n_blocks_ = (m_ + kBlock - 1) / kBlock;
+    block_lo_.assign(n_blocks_, kInf);
+    block_hi_.assign(n_blocks_, -kInf);
+    block_args_.assign(n_blocks_ + 1, 0);
+    for (std::size_t k = 0; k < m_; ++k) {
+      const double reach = kReach * dim.sigmas[(*order_)[k]];
+      block_lo_[k / kBlock] = std::min(block_lo_[k / kBlock], mu_[k] - reach);
+      block_hi_[k / kBlock] = std::max(block_hi_[k / kBlock], mu_[k] + reach);
+    }
+  }
+
+  bool continuous() const { return s_.kind == Space::Continuous; }
+
+  // The mixture's density (continuous) or mass (discrete) at internal value v, exactly as the
+  // former eager loop summed it.
+  double exact_sum(double v) {
+    const std::size_t m = m_;
+    double sum = 0;
+    if (s_.kind == Space::Continuous) {
+      const double x = to_transformed(s_, v);
+      const double* mu_p = mu_.data();
+      const double* inv_p = inv_sigma_.data();
+      auto term = [&](std::size_t k) {
+        const double z = (x - mu_p[k]) * inv_p[k];
+        // Beyond kFarZ sigmas a kernel adds < exp(-72) of its scale: nothing next to the prior
+        // kernel's share (the prior is within one sigma of every point).
+        if (z > kFarZ || z < -kFarZ) return;
+        sum += scale_of(k) * std::exp(-0.5 * z * z);
+      };
+      for (std::size_t b = 0; b < n_blocks_; ++b) {
+        if (block_hi_[b] < x || block_lo_[b] > x) continue;
+        const std::size_t begin = b * kBlock;
+        const std::size_t end = std::min(m, begin + kBlock);
+        for (std::size_t k = begin; k < end; ++k) term(k);
+      }
+      term(m);
+    } else {
+      const double lo = s_.kind == Space::Discrete ? std::max(v - s_.q / 2, s_.L) : std::max(std::log(v - 0.5), s_.L);
+      const double hi = s_.kind == Space::Discrete ? std::min(v + s_.q / 2, s_.H) : std::min(std::log(v + 0.5), s_.H);
+      auto term = [&](std::size_t k) {
+        const double a = (lo - mu_[k]) * inv_sigma_[k];
+        const double b = (hi - mu_[k]) * inv_sigma_[k];
+        if (a > kFarZ || b < -kFarZ) return;  // negligible, see add_log_kernels
+        sum += scale_of(k) * gauss_mass(a, b);
+      };
+      for (std::size_t b = 0; b < n_blocks_; ++b) {
+        if (block_hi_[b] < lo || block_lo_[b] > hi) continue;
+        for (std::size_t k = b * kBlock; k < std::min(m, (b + 1) * kBlock); ++k) term(k);
+      }
+      term(m);
+    }
+    return sum;
+  }
+
+  // Continuous only: for each candidate (internal values xs), an approximation of
+  // log(exact_sum(x)) and a bound err with |approx - log(exact_sum(x))| <= err. The same terms as
+  // exact_sum (same z, same skips, same blocks), each as fast_exp(arg - z^2/2) instead of
+  // exp(arg) * exp(-z^2/2), summed in another order. Bound, for one candidate with n terms
+  // T_k (exact path) and T'_k (here):
+  //   per term, |T'_k - T_k| <= eta T_k + tau: fast_exp's kFastExpRelErr; the rounding of
+  //   arg - z^2/2 (|.| <= 772, so < 772 u = 8.6e-14 relative after exp) and of z^2/2 (< 2 * 72 u);
+  //   the exact path's two libm exp (< 1 ulp each) and one product: eta < 1.6e-13, kTermRelErr =
+  //   2e-13. tau = 1e-300 covers the clamp at -700 and the exact path's underflow (both terms
+  //   below e^-700 ~ 1e-304 there);
+  //   each sum of n non-negative terms is within (n-1) u of the exact sum of its terms, in any
+  //   order;
+  // so |S' - S| <= (eta + 2.1 n u) S + n tau =: rho S for S' >= 1e-200 (rho < 1e-3 always here),
+  // and |log S' - log S| <= -log(1 - rho) <= 1.01 rho; std::log's own rounding adds
+  // 2 u (1 + |log S'|). err = 2 * (that) for slack.
+  // Returns false (nothing decided; the caller scores every candidate exactly) when a sum is
+  // outside [1e-200, 1e300] or a reached kernel's log scale exceeds 700 (where the exact path
+  // could overflow or the log path would be taken): within those limits every exact sum is
+  // positive and finite, as the exact path needs.
+  bool approx_log(const std::vector<double>& xs, std::vector<double>& out, std::vector<double>& err) {
+    constexpr double kTermRelErr = 2e-13;
+    constexpr double kU = 0x1.0p-53;
+    constexpr double kTau = 1e-300;
+    const std::size_t m = m_;
+    const double* mu_p = mu_.data();
+    const double* inv_p = inv_sigma_.data();
+    out.resize(xs.size());
+    err.resize(xs.size());
+    for (std::size_t c = 0; c < xs.size(); ++c) {
+      const double x = to_transformed(s_, xs[c]);
+      double sum = 0;
+      std::size_t n = 1;
+      // Runs of consecutive blocks that reach x, one vectorised call each.
+      for (std::size_t b = 0; b < n_blocks_;) {
+        if (block_hi_[b] < x || block_lo_[b] > x) {
+          ++b;
+          continue;
+        }
+        const std::size_t first = b;
+        for (; b < n_blocks_ && !(block_hi_[b] < x || block_lo_[b] > x); ++b) {
+          if (!ensure_block_args(b)) return false;
+        }
+        const std::size_t begin = first * kBlock;
+        const std::size_t len = std::min(m, b * kBlock) - begin;
+        sum += fast_kernel_sum(x, mu_p + begin, inv_p + begin, arg_.data() + begin, len, kFarZ);
+        n += len;
+      }
+      if (!ensure_prior_arg()) return false;
+      const double z = (x - mu_p[m]) * inv_p[m];
+      const double prior = (z > kFarZ || z < -kFarZ) ? 0.0 : fast_exp(arg_[m] - 0.5 * z * z);
+      sum += prior;
+      if (!(sum >= 1e-200 && sum <= 1e300)) return false;
+      const double nd = static_cast<double>(n);
+      const double rho = kTermRelErr + 2.1 * nd * kU + nd * kTau / sum;
+      out[c] = std::log(sum);
+      err[c] = 2.0 * (1.01 * rho + 2 * kU * (1 + std::abs(out[c])));
+    }
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kBlock = 16;
+  static constexpr double kReach = kFarZ + 1.0;
+
+  std::size_t kernel(std::size_t k) const { return k == m_ ? m_ : (*order_)[k]; }
+  double log_sigma(double sg) {
+    for (int i = 0; i < 2; ++i) {
+      if (memo_sigma_[i] == sg) return memo_log_[i];
+    }
+    memo_sigma_[1] = memo_sigma_[0];
+    memo_log_[1] = memo_log_[0];
+    memo_sigma_[0] = sg;
+    memo_log_[0] = std::log(sg);
+    return memo_log_[0];
+  }
+  // log of the scale of the kernel at position k (the same expression as exp'ed below).
+  double arg_of(std::size_t k) {
+    if (!(arg_[k] == arg_[k])) {
+      const std::size_t j = kernel(k);
+      arg_[k] = s_.kind == Space::Continuous
+                    ? log_w_[j] - log_sigma(dim_->sigmas[j]) - kLogSqrt2Pi - dim_->log_norms[j]
+                    : log_w_[j] - dim_->log_norms[j];
+    }
+    return arg_[k];
+  }
+  double scale_of(std::size_t k) {
+    if (!(scale_[k] == scale_[k])) scale_[k] = std::exp(arg_of(k));
+    return scale_[k];
+  }
+  // Every arg of block b (1: computed, 2: some arg > 700); false when one exceeds 700.
+  bool ensure_block_args(std::size_t b) {
+    if (block_args_[b] == 0) {
+      bool ok = true;
+      for (std::size_t k = b * kBlock; k < std::min(m_, (b + 1) * kBlock); ++k) ok = arg_of(k) <= 700.0 && ok;
+      block_args_[b] = ok ? 1 : 2;
+    }
+    return block_args_[b] == 1;
+  }
+  bool ensure_prior_arg() { return arg_of(m_) <= 700.0; }
+
+  const ParzenEstimator1D* dim_ = nullptr;
+  Space s_;
+  std::size_t m_ = 0, n_blocks_ = 0;
+  const std::vector<std::size_t>* order_ = nullptr;
+  std::vector<std::size_t> order_buf_;
+  std::vector<double> mu_, inv_sigma_, arg_, scale_, log_w_, block_lo_, block_hi_;
+  std::vector<unsigned char> block_args_;
+  double memo_sigma_[2] = {kNaN, kNaN}, memo_log_[2] = {0, 0};
+};
+
+// One dimension: nullopt when a sum underflows; the caller then uses logs.
 std::optional<std::vector<double>> log_pdf_1d(const ParzenEstimator& pe, const std::vector<double>& xs) {
   const auto& dim = pe.dims.front();
   const auto& d = pe.dists.front();
@@ -494,107 +715,10 @@ std::optional<std::vector<double>> log_pdf_1d(const ParzenEstimator& pe, const s
     }
     return out;
   }
-  const Space s = space_of(d);
-  // Each kernel's scale is computed on first use (kernels out of every candidate's reach never
-  // are) from cached logs, by the same expression as an eager loop would, and the terms are
-  // summed in the same order (by centre, prior last) skipping the same ones (beyond kFarZ): the
-  // sums are bit-identical to visiting every kernel. No per-call allocation (thread_local buffers).
-  // Observation kernels by centre, then the prior: position k holds kernel order[k].
-  const std::size_t m = K - 1;
-  thread_local std::vector<std::size_t> order_buf;
-  const std::vector<std::size_t>* order = &dim.by_centre;
-  if (order->size() != m) {
-    order_buf.resize(m);
-    std::iota(order_buf.begin(), order_buf.end(), 0);
-    std::sort(order_buf.begin(), order_buf.end(), [&](auto a, auto b) { return dim.mus[a] < dim.mus[b]; });
-    order = &order_buf;
-  }
-  auto kernel = [&](std::size_t k) { return k == m ? m : (*order)[k]; };
-  thread_local std::vector<double> mu, inv_sigma, arg, scale;
-  mu.resize(K);
-  inv_sigma.resize(K);
-  arg.assign(K, kNaN);
-  scale.assign(K, kNaN);
-  for (std::size_t k = 0; k < K; ++k) {
-    const std::size_t j = kernel(k);
-    mu[k] = dim.mus[j];
-    inv_sigma[k] = 1.0 / dim.sigmas[j];
-  }
-  const std::vector<double>& log_w = cached_logs(pe.weights);
-  double memo_sigma[2] = {kNaN, kNaN}, memo_log[2] = {0, 0};
-  auto log_sigma = [&](double sg) {
-    for (int i = 0; i < 2; ++i) {
-      if (memo_sigma[i] == sg) return memo_log[i];
-    }
-    memo_sigma[1] = memo_sigma[0];
-    memo_log[1] = memo_log[0];
-    memo_sigma[0] = sg;
-    memo_log[0] = std::log(sg);
-    return memo_log[0];
-  };
-  // log of the scale of the kernel at position k (the same expression as exp'ed below).
-  auto arg_of = [&](std::size_t k) {
-    if (!(arg[k] == arg[k])) {
-      const std::size_t j = kernel(k);
-      arg[k] = s.kind == Space::Continuous ? log_w[j] - log_sigma(dim.sigmas[j]) - kLogSqrt2Pi - dim.log_norms[j]
-                                           : log_w[j] - dim.log_norms[j];
-    }
-    return arg[k];
-  };
-  auto scale_of = [&](std::size_t k) {
-    if (!(scale[k] == scale[k])) scale[k] = std::exp(arg_of(k));
-    return scale[k];
-  };
-  // Blocks of kBlock consecutive observation kernels with the union of their reach
-  // [mu - kReach sigma, mu + kReach sigma]; kReach > kFarZ leaves room for rounding, so a block
-  // that does not reach a point holds no kernel within kFarZ sigmas of it.
-  constexpr std::size_t kBlock = 16;
-  constexpr double kReach = kFarZ + 1.0;
-  const std::size_t n_blocks = (m + kBlock - 1) / kBlock;
-  thread_local std::vector<double> block_lo, block_hi;
-  block_lo.assign(n_blocks, kInf);
-  block_hi.assign(n_blocks, -kInf);
-  for (std::size_t k = 0; k < m; ++k) {
-    const double reach = kReach * dim.sigmas[(*order)[k]];
-    block_lo[k / kBlock] = std::min(block_lo[k / kBlock], mu[k] - reach);
-    block_hi[k / kBlock] = std::max(block_hi[k / kBlock], mu[k] + reach);
-  }
-  const double* mu_p = mu.data();
-  const double* inv_p = inv_sigma.data();
+  thread_local KernelSums sums;
+  sums.prepare(pe);
   for (std::size_t c = 0; c < xs.size(); ++c) {
-    double sum = 0;
-    if (s.kind == Space::Continuous) {
-      const double x = to_transformed(s, xs[c]);
-      auto term = [&](std::size_t k) {
-        const double z = (x - mu_p[k]) * inv_p[k];
-        // Beyond kFarZ sigmas a kernel adds < exp(-72) of its scale: nothing next to the prior
-        // kernel's share (the prior is within one sigma of every point).
-        if (z > kFarZ || z < -kFarZ) return;
-        sum += scale_of(k) * std::exp(-0.5 * z * z);
-      };
-      for (std::size_t b = 0; b < n_blocks; ++b) {
-        if (block_hi[b] < x || block_lo[b] > x) continue;
-        const std::size_t begin = b * kBlock;
-        const std::size_t end = std::min(m, begin + kBlock);
-        for (std::size_t k = begin; k < end; ++k) term(k);
-      }
-      term(m);
-    } else {
-      const double v = xs[c];
-      const double lo = s.kind == Space::Discrete ? std::max(v - s.q / 2, s.L) : std::max(std::log(v - 0.5), s.L);
-      const double hi = s.kind == Space::Discrete ? std::min(v + s.q / 2, s.H) : std::min(std::log(v + 0.5), s.H);
-      auto term = [&](std::size_t k) {
-        const double a = (lo - mu[k]) * inv_sigma[k];
-        const double b = (hi - mu[k]) * inv_sigma[k];
-        if (a > kFarZ || b < -kFarZ) return;  // negligible, see add_log_kernels
-        sum += scale_of(k) * gauss_mass(a, b);
-      };
-      for (std::size_t b = 0; b < n_blocks; ++b) {
-        if (block_hi[b] < lo || block_lo[b] > hi) continue;
-        for (std::size_t k = b * kBlock; k < std::min(m, (b + 1) * kBlock); ++k) term(k);
-      }
-      term(m);
-    }
+    const double sum = sums.exact_sum(xs[c]);
     if (!(sum > 0) || !std::isfinite(sum)) return std::nullopt;
     out[c] = std::log(sum);
   }
@@ -629,6 +753,76 @@ std::vector<double> parzen_log_pdf(const ParzenEstimator& pe, const std::vector<
     out[c] = mx + std::log(sum);
   }
   return out;
+}
+
+bool approx_log_pdf_1d(const ParzenEstimator& pe, const std::vector<double>& xs, std::vector<double>& approx,
+                       std::vector<double>& err) {
+  if (pe.dims.size() != 1 || std::holds_alternative<CategoricalDistribution>(pe.dists.front())) return false;
+  thread_local KernelSums sums;
+  sums.prepare(pe);
+  return sums.continuous() && sums.approx_log(xs, approx, err);
+}
+
+std::size_t choose_candidate(const ParzenEstimator& below, const ParzenEstimator& above,
+                             const std::vector<std::vector<double>>& samples, bool exact_only) {
+  // The first argmax of log l - log g, as Optuna's np.argmax.
+  auto first_argmax = [](const std::vector<double>& log_l, const std::vector<double>& log_g) {
+    std::size_t best = 0;
+    double best_score = -kInf;
+    for (std::size_t c = 0; c < log_l.size(); ++c) {
+      const double score = log_l[c] - log_g[c];
+      if (c == 0 || score > best_score) {
+        best = c;
+        best_score = score;
+      }
+    }
+    return best;
+  };
+  const bool one_continuous = below.dims.size() == 1 && above.dims.size() == 1 &&
+                              !std::holds_alternative<CategoricalDistribution>(below.dists.front()) &&
+                              space_of(below.dists.front()).kind == Space::Continuous;
+  if (!exact_only && one_continuous && !samples.empty() && samples.front().size() > 1) {
+    // Rank by the bounded approximation, then score exactly only the candidates that can still
+    // be the exact argmax. With A_c = approx score, E_c its bound (|A_c - S_c| <= E_c) and b the
+    // approximate best: S_b >= A_b - E_b, and a candidate with A_c + E_c < A_b - E_b has
+    // S_c < S_b, strictly; so the exact first argmax over the kept candidates (in their order,
+    // b among them) is the exact first argmax over all. Where the approximation declines, every
+    // candidate is scored exactly as before.
+    thread_local KernelSums l, g;
+    thread_local std::vector<double> al, el, ag, eg;
+    const auto& xs = samples.front();
+    l.prepare(below);
+    g.prepare(above);
+    if (l.approx_log(xs, al, el) && g.approx_log(xs, ag, eg)) {
+      constexpr double kU = 0x1.0p-53;
+      const std::size_t n = xs.size();
+      thread_local std::vector<double> score, bound;
+      score.resize(n);
+      bound.resize(n);
+      std::size_t b = 0;
+      for (std::size_t c = 0; c < n; ++c) {
+        score[c] = al[c] - ag[c];
+        bound[c] = el[c] + eg[c] + 2 * kU * (std::abs(score[c]) + 1);
+        if (score[c] > score[b]) b = c;
+      }
+      const double floor = score[b] - bound[b];
+      std::size_t best = b;
+      double best_score = -kInf;
+      bool first = true;
+      for (std::size_t c = 0; c < n; ++c) {
+        if (score[c] + bound[c] < floor) continue;
+        // Positive and finite: approx_log checked the sums' range.
+        const double s = std::log(l.exact_sum(xs[c])) - std::log(g.exact_sum(xs[c]));
+        if (first || s > best_score) {
+          best = c;
+          best_score = s;
+          first = false;
+        }
+      }
+      return best;
+    }
+  }
+  return first_argmax(parzen_log_pdf(below, samples), parzen_log_pdf(above, samples));
 }
 
 ParzenEstimator1D build_parzen_estimator(const Distribution& d, const std::vector<double>& internal_obs,
@@ -700,34 +894,115 @@ std::optional<std::map<std::string, double>> TpeSampler::sample_space(const Samp
   }
   // Observations of the trials that have every param of the space (Optuna 4.x); a value the
   // distribution cannot represent drops the trial too.
-  auto observations = [&](const std::vector<const FrozenTrial*>& group, std::vector<bool>& used) {
+  // Finished trials' values come from obs_cache_ (the same values, read once per trial).
+  std::vector<ObsColumn*> columns(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    ObsColumn& col = obs_cache_[names[i]];
+    if (col.study != &ctx.directions || !(col.dist == dists[i])) {
+      col.study = &ctx.directions;
+      col.dist = dists[i];
+      col.at.clear();
+      col.sorted.clear();
+    }
+    columns[i] = &col;
+  }
+  auto read_value = [](const FrozenTrial& t, const std::string& name, const Distribution& d) {
+    const auto it = t.params.find(name);
+    if (it == t.params.end()) return kNaN;
+    try {
+      const double v = to_internal(d, it->second);
+      return std::holds_alternative<CategoricalDistribution>(d) || std::isfinite(v) ? v : kNaN;
+    } catch (const Error&) {
+      return kNaN;  // a value this distribution cannot represent carries no information here
+    }
+  };
+  const FrozenTrial* const base = ctx.trials.data();
+  bool from_cache = false;  // set by value_of
+  auto value_of = [&](std::size_t i, const FrozenTrial& t) {
+    from_cache = false;
+    const bool cacheable = (t.state == TrialState::Complete || t.state == TrialState::Pruned) && t.datetime_complete &&
+                           !std::less<const FrozenTrial*>{}(&t, base) &&
+                           std::less<const FrozenTrial*>{}(&t, base + ctx.trials.size());
+    if (!cacheable) return read_value(t, names[i], dists[i]);
+    const auto pos = static_cast<std::size_t>(&t - base);
+    const std::int64_t complete_us = t.datetime_complete->time_since_epoch().count();
+    auto& at = columns[i]->at;
+    if (pos < at.size() && at[pos].trial_id == t.trial_id && at[pos].complete_us == complete_us) {
+      from_cache = true;
+      return at[pos].value;
+    }
+    if (pos >= at.size()) at.resize(pos + 1);
+    auto& sorted = columns[i]->sorted;
+    const NumericSpace sp = space_of_numeric(dists[i]);
+    if (at[pos].trial_id != -1 && !std::isnan(at[pos].value) && sp.valid) {  // a different trial here now
+      const auto it = std::lower_bound(sorted.begin(), sorted.end(),
+                                       std::pair{to_transformed(sp, at[pos].value), pos});
+      if (it != sorted.end() && it->second == pos) sorted.erase(it);
+    }
+    at[pos] = {t.trial_id, complete_us, read_value(t, names[i], dists[i])};
+    if (!std::isnan(at[pos].value) && sp.valid) {
+      const std::pair key{to_transformed(sp, at[pos].value), pos};
+      sorted.insert(std::lower_bound(sorted.begin(), sorted.end(), key), key);
+    }
+    from_cache = true;
+    return at[pos].value;
+  };
+  // One numerical param, univariate bandwidth: the kernels' order by (centre, index) is read off
+  // the column's sorted centres (positions of the group's used trials) instead of sorting again;
+  // only when every used trial's value came from the cache, so that the column covers them all.
+  const bool presort = names.size() == 1 && !options_.multivariate && space_of_numeric(dists[0]).valid;
+  auto observations = [&](const std::vector<const FrozenTrial*>& group, std::vector<bool>& used,
+                          std::vector<std::vector<std::size_t>>& order) {
     std::vector<std::vector<double>> obs(names.size());
+    for (auto& o : obs) o.reserve(group.size());
     used.assign(group.size(), false);
     std::vector<double> row(names.size());
+    bool all_cached = presort;
+    thread_local std::vector<std::ptrdiff_t> obs_at;  // history position -> observation index
+    if (presort) obs_at.assign(ctx.trials.size(), -1);
     for (std::size_t t = 0; t < group.size(); ++t) {
       bool ok = true;
       for (std::size_t i = 0; i < names.size() && ok; ++i) {
-        const auto it = group[t]->params.find(names[i]);
-        if (it == group[t]->params.end()) {
-          ok = false;
-          break;
-        }
-        try {
-          row[i] = to_internal(dists[i], it->second);
-          ok = std::holds_alternative<CategoricalDistribution>(dists[i]) || std::isfinite(row[i]);
-        } catch (const Error&) {
-          ok = false;  // a value this distribution cannot represent carries no information here
-        }
+        row[i] = value_of(i, *group[t]);
+        ok = !std::isnan(row[i]);
       }
       if (!ok) continue;
+      if (presort) {
+        if (from_cache) obs_at[static_cast<std::size_t>(group[t] - base)] = static_cast<std::ptrdiff_t>(obs[0].size());
+        else all_cached = false;
+      }
       used[t] = true;
       for (std::size_t i = 0; i < names.size(); ++i) obs[i].push_back(row[i]);
+    }
+    order.clear();
+    if (all_cached) {
+      thread_local std::vector<std::pair<double, std::size_t>> picked;  // (centre, observation index)
+      picked.clear();
+      for (const auto& [centre, pos] : columns[0]->sorted) {
+        if (pos < obs_at.size() && obs_at[pos] >= 0) picked.emplace_back(centre, static_cast<std::size_t>(obs_at[pos]));
+      }
+      if (picked.size() == obs[0].size()) {
+        // Equal centres: by index (the column orders them by position).
+        for (std::size_t k = 0; k < picked.size();) {
+          std::size_t e = k + 1;
+          while (e < picked.size() && picked[e].first == picked[k].first) ++e;
+          if (e - k > 1) {
+            std::sort(picked.begin() + static_cast<std::ptrdiff_t>(k), picked.begin() + static_cast<std::ptrdiff_t>(e),
+                      [](const auto& x, const auto& y) { return x.second < y.second; });
+          }
+          k = e;
+        }
+        std::vector<std::size_t> o(picked.size());
+        for (std::size_t k = 0; k < picked.size(); ++k) o[k] = picked[k].second;
+        order.push_back(std::move(o));
+      }
     }
     return obs;
   };
   std::vector<bool> used_below, used_above;
-  const auto obs_below = observations(split.below, used_below);
-  const auto obs_above = observations(split.above, used_above);
+  std::vector<std::vector<std::size_t>> order_below, order_above;
+  const auto obs_below = observations(split.below, used_below, order_below);
+  const auto obs_above = observations(split.above, used_above, order_above);
   std::optional<std::vector<double>> weights_below;
   if (ctx.directions.size() > 1) {
     const auto all = detail::mo_weights_below(ctx.directions, split.below);
@@ -737,20 +1012,11 @@ std::optional<std::map<std::string, double>> TpeSampler::sample_space(const Samp
     }
   }
   const auto pe_below = detail::build_parzen_estimator(dists, obs_below, weights_below ? &*weights_below : nullptr,
-                                                       options_.multivariate, options_);
-  const auto pe_above = detail::build_parzen_estimator(dists, obs_above, nullptr, options_.multivariate, options_);
+                                                       options_.multivariate, options_, &order_below);
+  const auto pe_above =
+      detail::build_parzen_estimator(dists, obs_above, nullptr, options_.multivariate, options_, &order_above);
   const auto samples = detail::parzen_sample(pe_below, rng_, static_cast<std::size_t>(options_.n_ei_candidates));
-  const auto log_l = detail::parzen_log_pdf(pe_below, samples);
-  const auto log_g = detail::parzen_log_pdf(pe_above, samples);
-  std::size_t best = 0;
-  double best_score = -kInf;
-  for (std::size_t c = 0; c < log_l.size(); ++c) {
-    const double score = log_l[c] - log_g[c];
-    if (c == 0 || score > best_score) {
-      best = c;
-      best_score = score;
-    }
-  }
+  const std::size_t best = detail::choose_candidate(pe_below, pe_above, samples, exact_ranking_);
   std::map<std::string, double> out;
   for (std::size_t i = 0; i < names.size(); ++i) out.emplace(names[i], samples[i][best]);
   return out;

@@ -106,6 +106,9 @@ class TpeSampler final : public Sampler {
   SearchSpace infer_relative_search_space(const SamplingContext& ctx) override;
   std::map<std::string, double> sample_relative(const SamplingContext& ctx, const SearchSpace& space) override;
   const TpeOptions& options() const noexcept { return options_; }
+  // Scores every EI candidate by the exact density path instead of ranking them first by the
+  // bounded approximation (tests and bench/search/tpe_reference): the samples are the same.
+  void set_exact_ranking(bool on) noexcept { exact_ranking_ = on; }
 
  private:
   // Samples the params of `space` jointly (one param: independent sampling); nullopt during the
@@ -113,8 +116,25 @@ class TpeSampler final : public Sampler {
   std::optional<std::map<std::string, double>> sample_space(const SamplingContext& ctx, const SearchSpace& space);
 
   TpeOptions options_;
+  bool exact_ranking_ = false;
   std::mutex mutex_;
   std::mt19937_64 rng_;
+  // Internal values of the finished trials' params, kept across trials (a finished trial never
+  // changes): per param, by position in the history snapshot, with the trial's id and completion
+  // time to check that the position still holds the same trial (else it is read again).
+  struct ObsEntry {
+    std::int64_t trial_id = -1;
+    std::int64_t complete_us = 0;
+    double value = 0;  // NaN: the trial cannot be used for this param (absent or not representable)
+  };
+  struct ObsColumn {
+    Distribution dist;
+    const void* study = nullptr;  // &ctx.directions: another study starts the column afresh
+    std::vector<ObsEntry> at;
+    // Numerical: (transformed value, position) of the usable entries of `at`, sorted.
+    std::vector<std::pair<double, std::size_t>> sorted;
+  };
+  std::map<std::string, ObsColumn, std::less<>> obs_cache_;
   struct SplitCache {  // keyed by the snapshot's address, size, current trial and a fingerprint
     bool valid = false;
     const FrozenTrial* data = nullptr;
@@ -161,10 +181,23 @@ struct ParzenEstimator {
 // obs[dim][i]: internal values, one row per observation. below_weights: predetermined
 // observation weights (multi-objective below), else Optuna's default ramp. multivariate picks
 // the Scott-like bandwidth 0.2 * max(m,1)^(-1/(d+4)) * (H-L) instead of neighbour gaps.
+// presorted (optional, univariate bandwidth): per dim, the observations' indices ordered by
+// (transformed value, index), as the caller already knows them; an empty or short entry: sorted here.
 ParzenEstimator build_parzen_estimator(const std::vector<Distribution>& dists,
                                        const std::vector<std::vector<double>>& obs,
                                        const std::vector<double>* below_weights, bool multivariate,
-                                       const TpeOptions& o);
+                                       const TpeOptions& o,
+                                       const std::vector<std::vector<std::size_t>>* presorted = nullptr);
+// TPE's choice among the EI candidates (samples[dim][c]): the first argmax of
+// log l(x) - log g(x), l = below, g = above. One continuous param: the candidates are ranked by a
+// fast approximation with a proven error bound and only those that can still win are scored
+// exactly, so the choice equals the exact one (exact_only: score every candidate exactly).
+std::size_t choose_candidate(const ParzenEstimator& below, const ParzenEstimator& above,
+                             const std::vector<std::vector<double>>& samples, bool exact_only = false);
+// The approximation behind it (one continuous param, else false): approx[c] and err[c] with
+// |approx[c] - log density(xs[c])| <= err[c] (the exact path's value); false where it declines.
+bool approx_log_pdf_1d(const ParzenEstimator& pe, const std::vector<double>& xs, std::vector<double>& approx,
+                       std::vector<double>& err);
 // n candidates: result[dim][c].
 std::vector<std::vector<double>> parzen_sample(const ParzenEstimator& pe, std::mt19937_64& rng, std::size_t n);
 // log density of each candidate (samples[dim][c]).

@@ -16,6 +16,7 @@
 # --report-only rewrites RESULTS.md from the JSON of the last run (out/bench-search/).
 # --quality-only keeps the last run's (a) and (b) and redoes (c) (e.g. after an interrupted (c));
 # --timing-only keeps the last run's (c) and redoes (a) and (b).
+# --memory-only keeps the last run's (b) and (c) and redoes (a) alone (for --timing-functions).
 # Default sizing: about 20-25 minutes on a quiet 2-core machine, almost all of it Optuna's side.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,6 +32,7 @@ functions="sphere rosenbrock rastrigin ackley styblinski_tang mixed"
 report_only=0
 quality_only=0
 timing_only=0
+memory_only=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --timing-trials) timing_trials=$2; shift 2 ;;
@@ -44,8 +46,9 @@ while [[ $# -gt 0 ]]; do
     --report-only) report_only=1; shift ;;
     --quality-only) quality_only=1; shift ;;
     --timing-only) timing_only=1; shift ;;
+    --memory-only) memory_only=1; timing_only=1; shift ;;
     *) echo "usage: $0 [--timing-trials N] [--timing-dims D] [--timing-functions LIST] [--quality-trials N]" \
-            "[--quality-dims D] [--seeds N] [--jobs N] [--functions LIST] [--report-only | --quality-only | --timing-only]" >&2; exit 2 ;;
+            "[--quality-dims D] [--seeds N] [--jobs N] [--functions LIST] [--report-only | --quality-only | --timing-only | --memory-only]" >&2; exit 2 ;;
   esac
 done
 bench="${GLASSWING_BUILD_DIR:-$root/build}/bench/search/glasswing-bench-search"
@@ -60,6 +63,14 @@ if ((!report_only)); then
     [[ -f $out/meta ]] || { echo "--quality-only: no previous run in $out" >&2; exit 1; }
     rm -rf "$out/quality"
     grep -v -E '^(quality_trials|quality_dims|seeds|jobs|functions|load_after|seconds|quality_seconds)=' "$out/meta" > "$out/meta.keep"
+    mv "$out/meta.keep" "$out/meta"
+  elif ((memory_only)); then
+    [[ -f $out/meta ]] || { echo "--memory-only: no previous run in $out" >&2; exit 1; }
+    for fn in $timing_functions; do
+      [[ -f $out/timing/glasswing-$fn-sqlite.json ]] || { echo "--memory-only: no previous (b) for $fn in $out" >&2; exit 1; }
+      rm -f "$out/timing/"*"-$fn-memory."*
+    done
+    grep -v -E '^(memory_started|memory_load_before|memory_load_after)=' "$out/meta" > "$out/meta.keep"
     mv "$out/meta.keep" "$out/meta"
   elif ((timing_only)); then
     [[ -f $out/meta ]] || { echo "--timing-only: no previous run in $out" >&2; exit 1; }
@@ -78,7 +89,9 @@ if ((!report_only)); then
     local name=$1; shift
     /usr/bin/time -f '%U %S %e' -o "$out/timing/$name.cpu" "$@" --out "$out/timing/$name.json" > /dev/null
   }
-  if ((timing_only)); then
+  if ((memory_only)); then
+    { echo "memory_started='$(date -u +%FT%TZ)'"; echo "memory_load_before='$(loadavg)'"; } >> "$out/meta"
+  elif ((timing_only)); then
     { echo "timing_trials=$timing_trials"; echo "timing_dims=$timing_dims"; echo "timing_functions='$timing_functions'"
       echo "load_before='$(loadavg)'"; echo "started='$(date -u +%FT%TZ)'"; } >> "$out/meta"
   elif ((!quality_only)); then
@@ -93,7 +106,9 @@ if ((!report_only)); then
   # (a) and (b): ours first, then Optuna's, per case (one process at a time).
   ((quality_only)) && timing_functions=""
   for fn in $timing_functions; do
-    for storage in memory sqlite; do
+    storages="memory sqlite"
+    ((memory_only)) && storages=memory
+    for storage in $storages; do
       common=(--function "$fn" --dims "$timing_dims" --trials "$timing_trials" --seed 0)
       ours=("$bench" "${common[@]}")
       theirs=("$py" "$peer" "${common[@]}")
@@ -107,7 +122,11 @@ if ((!report_only)); then
       timed_run "optuna-$fn-$storage" "${theirs[@]}"
     done
   done
-  ((quality_only)) || { echo "load_after_timing='$(loadavg)'"; echo "timing_seconds=$((SECONDS - start))"; } >> "$out/meta"
+  if ((memory_only)); then
+    echo "memory_load_after='$(loadavg)'" >> "$out/meta"
+  elif ((!quality_only)); then
+    { echo "load_after_timing='$(loadavg)'"; echo "timing_seconds=$((SECONDS - start))"; } >> "$out/meta"
+  fi
   if ((!timing_only)); then
   qstart=$SECONDS
   # (c) quality: every (side, function, seed) as one job, --jobs at a time.
@@ -257,6 +276,10 @@ text += f"""
 Machine: {cpu}, {os.cpu_count()} cores; run started {meta['started']}, (a)+(b) took {int(meta['timing_seconds']) // 60 if 'timing_seconds' in meta else '?'} min, (c) {int(meta.get('quality_seconds', meta.get('seconds', -60))) // 60 if ('quality_seconds' in meta or 'seconds' in meta) else '? (interrupted)'} min;
 load average (1/5/15 min) {meta['load_before']} before, {meta.get('load_after_timing', '?')} after
 (a)+(b), {meta.get('load_after', '?')} at the end. (a) and (b) ran one process at a time, (c) {meta['jobs']} at a time.
+"""
+if "memory_started" in meta:
+    text += f"""(a) was rerun alone (`run.sh --memory-only`) at {meta['memory_started']}, load average {meta['memory_load_before']}
+before, {meta.get('memory_load_after', '?')} after; (b) and (c) are from the run above.
 """
 # Hand-written notes (analysis of the figures) follow a "## Notes" heading; a rerun keeps them.
 if os.path.exists(dest):
