@@ -41,6 +41,11 @@ double log_gauss_mass(double a, double b) {
     return lb + std::log1p(-std::exp(la - lb));
   }
   if (a >= 0.0) return log_gauss_mass(-b, -a);
+  // One bound beyond kFarZ sigmas, the other within 8: the far tail's mass (< Phi(-12) =
+  // 1.8e-33) is below 2^-54 of the near one's (>= Phi(-8) = 6.2e-16), so subtracting it cannot
+  // change the rounded difference: skipping its erfc gives the same double.
+  if (b > kFarZ && a >= -8.0) return std::log1p(-norm_cdf(a));
+  if (a < -kFarZ && b <= 8.0) return std::log1p(-norm_cdf(-b));
   return std::log1p(-norm_cdf(a) - norm_cdf(-b));
 }
 
@@ -202,6 +207,7 @@ std::vector<double> tpe_default_weights(std::size_t n) {
   if (n == 0) return {};
   if (n < 25) return std::vector<double>(n, 1.0);
   std::vector<double> w;
+  w.reserve(n + 1);  // + the prior's weight (mixture_weights)
   const std::size_t ramp = n - 25;  // numpy linspace(1/n, 1, n-25)
   for (std::size_t i = 0; i < ramp; ++i) {
     const double lo = 1.0 / static_cast<double>(n);
@@ -301,7 +307,8 @@ ParzenEstimator1D build_dim(const Distribution& d, const std::vector<double>& ob
       pe.sigmas.assign(m, sg);
     } else {
       // Optuna >= 4.9: neighbour gaps among the observations and the bounds (prior excluded).
-      std::vector<std::pair<double, std::size_t>> sorted(m);  // (centre, index): ties by index, as a stable sort
+      thread_local std::vector<std::pair<double, std::size_t>> sorted;  // (centre, index): ties by index, as a stable sort
+      sorted.resize(m);
       if (presorted && presorted->size() == m) {
         // The caller's order by (centre, index): the same as sorting (the order is unique).
         for (std::size_t i = 0; i < m; ++i) sorted[i] = {pe.mus[(*presorted)[i]], (*presorted)[i]};
@@ -310,15 +317,15 @@ ParzenEstimator1D build_dim(const Distribution& d, const std::vector<double>& ob
         sort_by_centre(sorted);
       }
       std::vector<std::size_t> order(m);
-      std::vector<double> e;
-      e.reserve(m + 2);
+      thread_local std::vector<double> e, sorted_sigma;  // buffers reused across calls
+      e.clear();
       e.push_back(s.L);
       for (std::size_t i = 0; i < m; ++i) {
         order[i] = sorted[i].second;
         e.push_back(sorted[i].first);
       }
       e.push_back(s.H);
-      std::vector<double> sorted_sigma(m);
+      sorted_sigma.resize(m);
       for (std::size_t i = 0; i < m; ++i) sorted_sigma[i] = std::max(e[i + 1] - e[i], e[i + 2] - e[i + 1]);
       if (!o.consider_endpoints && m >= 2) {
         sorted_sigma[0] = e[2] - e[1];
@@ -521,8 +528,8 @@ class KernelSums {
     }
     mu_.resize(K);
     inv_sigma_.resize(K);
-    arg_.assign(K, kNaN);
-    scale_.assign(K, kNaN);
+    arg_.resize(K);  // filled a block at a time (arg_of)
+    scales_reset_ = false;
     for (std::size_t k = 0; k < K; ++k) {
       const std::size_t j = kernel(k);
       mu_[k] = dim.mus[j];
@@ -539,10 +546,30 @@ class KernelSums {
     block_lo_.assign(n_blocks_, kInf);
     block_hi_.assign(n_blocks_, -kInf);
     block_args_.assign(n_blocks_ + 1, 0);
+    // For the ranking's bound on the blocks it leaves out (approx_log): per block the smallest
+    // sigma and inverse sigma and the largest log weight minus log mass.
+    block_min_sigma_.assign(n_blocks_, kInf);
+    block_min_inv_.assign(n_blocks_, kInf);
+    block_max_wn_.assign(n_blocks_, -kInf);
+    block_max_arg_.assign(n_blocks_, kNaN);
     for (std::size_t k = 0; k < m_; ++k) {
-      const double reach = kReach * dim.sigmas[(*order_)[k]];
-      block_lo_[k / kBlock] = std::min(block_lo_[k / kBlock], mu_[k] - reach);
-      block_hi_[k / kBlock] = std::max(block_hi_[k / kBlock], mu_[k] + reach);
+      const std::size_t j = (*order_)[k];
+      const std::size_t b = k / kBlock;
+      const double sg = dim.sigmas[j];
+      const double reach = kReach * sg;
+      block_lo_[b] = std::min(block_lo_[b], mu_[k] - reach);
+      block_hi_[b] = std::max(block_hi_[b], mu_[k] + reach);
+      block_min_sigma_[b] = std::min(block_min_sigma_[b], sg);
+      block_min_inv_[b] = std::min(block_min_inv_[b], inv_sigma_[k]);
+      block_max_wn_[b] = std::max(block_max_wn_[b], log_w_[j] - dim.log_norms[j]);
+    }
+    // Running max of block_hi_ and min of block_lo_ from the end: blocks before the first whose
+    // running max reaches x, or after the last whose running min does, do not reach x.
+    hi_prefix_max_.resize(n_blocks_);
+    lo_suffix_min_.resize(n_blocks_);
+    for (std::size_t b = 0; b < n_blocks_; ++b) hi_prefix_max_[b] = std::max(block_hi_[b], b ? hi_prefix_max_[b - 1] : -kInf);
+    for (std::size_t b = n_blocks_; b-- > 0;) {
+      lo_suffix_min_[b] = std::min(block_lo_[b], b + 1 < n_blocks_ ? lo_suffix_min_[b + 1] : kInf);
     }
   }
 
@@ -604,6 +631,16 @@ class KernelSums {
   // so |S' - S| <= (eta + 2.1 n u) S + n tau =: rho S for S' >= 1e-200 (rho < 1e-3 always here),
   // and |log S' - log S| <= -log(1 - rho) <= 1.01 rho; std::log's own rounding adds
   // 2 u (1 + |log S'|). err = 2 * (that) for slack.
+  // Far blocks: a reached block whose every kernel is more than kNearZ sigmas from x is left out
+  // of S' and bounded instead: its kernels' centres lie in [mu_first, mu_last] (sorted), so each
+  // |z_k| >= dist(x, [mu_first, mu_last]) * min inv_sigma =: d (less 1e-12 relative for the
+  // rounding of z, 4 u), and each exact-path term <= exp(A_b - d^2/2) (1 + 1e-10) with A_b =
+  // max(log w - log mass) - log(min sigma) - log sqrt(2 pi) + 1e-9 >= every arg in the block
+  // (log is monotone; the 1e-9 and 1e-10 cover the args' roundings and fast_exp's error, for
+  // arguments >= -700; below, fast_exp clamps to e^-700 >= the true value).
+  // With U = (number of left-out terms) * (the largest of those bounds): S_exact <= S(1 + rho) + U with S >= S'(1 - rho), so
+  // log S_exact - log S' <= 1.01 rho + U / S', and 2 U / S' more in err covers it. A left-out
+  // block with A_b > 700 declines (the exact path could overflow there).
   // Returns false (nothing decided; the caller scores every candidate exactly) when a sum is
   // outside [1e-200, 1e300] or a reached kernel's log scale exceeds 700 (where the exact path
   // could overflow or the log path would be taken): within those limits every exact sum is
@@ -620,31 +657,55 @@ class KernelSums {
     for (std::size_t c = 0; c < xs.size(); ++c) {
       const double x = to_transformed(s_, xs[c]);
       double sum = 0;
+      double far_max = -kInf;  // the largest bound's log among the left-out blocks' terms
+      std::size_t far_n = 0;    // and their number
       std::size_t n = 1;
-      // Runs of consecutive blocks that reach x, one vectorised call each.
-      for (std::size_t b = 0; b < n_blocks_;) {
-        if (block_hi_[b] < x || block_lo_[b] > x) {
-          ++b;
-          continue;
-        }
-        const std::size_t first = b;
-        for (; b < n_blocks_ && !(block_hi_[b] < x || block_lo_[b] > x); ++b) {
-          if (!ensure_block_args(b)) return false;
-        }
-        const std::size_t begin = first * kBlock;
-        const std::size_t len = std::min(m, b * kBlock) - begin;
+      // 0: the block does not reach x; 1: summed; 2: left out and bounded.
+      // Runs of consecutive summed blocks, one vectorised call each, among the blocks that can
+      // reach x (hi_prefix_max_ >= x and lo_suffix_min_ <= x; both are sorted).
+      const auto b_begin = static_cast<std::size_t>(
+          std::lower_bound(hi_prefix_max_.begin(), hi_prefix_max_.end(), x) - hi_prefix_max_.begin());
+      const auto b_end = static_cast<std::size_t>(
+          std::upper_bound(lo_suffix_min_.begin(), lo_suffix_min_.end(), x) - lo_suffix_min_.begin());
+      std::size_t run_begin = 0, run_end = 0;  // blocks [run_begin, run_end) to sum
+      auto flush = [&] {
+        if (run_end == run_begin) return;
+        const std::size_t begin = run_begin * kBlock;
+        const std::size_t len = std::min(m, run_end * kBlock) - begin;
         sum += fast_kernel_sum(x, mu_p + begin, inv_p + begin, arg_.data() + begin, len, kFarZ);
         n += len;
+        run_begin = run_end;
+      };
+      for (std::size_t b = b_begin; b < b_end; ++b) {
+        if (block_hi_[b] < x || block_lo_[b] > x) continue;  // beyond kFarZ: no term, as the exact path
+        const std::size_t begin = b * kBlock;
+        const std::size_t last = std::min(m, begin + kBlock) - 1;
+        const double d = std::max(mu_p[begin] - x, x - mu_p[last]) * block_min_inv_[b] * (1.0 - 1e-12);
+        if (d > kNearZ) {  // left out and bounded
+          const double a = max_arg(b);
+          if (!(a <= 700.0)) return false;
+          far_max = std::max(far_max, a - 0.5 * d * d);
+          far_n += last + 1 - begin;
+          continue;
+        }
+        if (!ensure_block_args(b)) return false;
+        if (run_end != b) {
+          flush();
+          run_begin = b;
+        }
+        run_end = b + 1;
       }
+      flush();
       if (!ensure_prior_arg()) return false;
       const double z = (x - mu_p[m]) * inv_p[m];
       const double prior = (z > kFarZ || z < -kFarZ) ? 0.0 : fast_exp(arg_[m] - 0.5 * z * z);
       sum += prior;
       if (!(sum >= 1e-200 && sum <= 1e300)) return false;
+      const double far = far_n == 0 ? 0.0 : static_cast<double>(far_n) * fast_exp(far_max) * (1.0 + 1e-10);
       const double nd = static_cast<double>(n);
       const double rho = kTermRelErr + 2.1 * nd * kU + nd * kTau / sum;
       out[c] = std::log(sum);
-      err[c] = 2.0 * (1.01 * rho + 2 * kU * (1 + std::abs(out[c])));
+      err[c] = 2.0 * (1.01 * rho + 2 * kU * (1 + std::abs(out[c]))) + 2.0 * far / sum;
     }
     return true;
   }
@@ -652,6 +713,17 @@ class KernelSums {
  private:
   static constexpr std::size_t kBlock = 16;
   static constexpr double kReach = kFarZ + 1.0;
+  // The ranking sums the blocks within kNearZ sigmas of a candidate and bounds the others
+  // (approx_log): exp(-kNearZ^2/2) = 3.7e-6 of a kernel's scale at most.
+  static constexpr double kNearZ = 5.0;
+
+  // The bound A_b on the args of block b (see approx_log), computed on first use.
+  double max_arg(std::size_t b) {
+    if (!(block_max_arg_[b] == block_max_arg_[b])) {
+      block_max_arg_[b] = block_max_wn_[b] - log_sigma(block_min_sigma_[b]) - kLogSqrt2Pi + 1e-9;
+    }
+    return block_max_arg_[b];
+  }
 
   std::size_t kernel(std::size_t k) const { return k == m_ ? m_ : (*order_)[k]; }
   double log_sigma(double sg) {
@@ -664,17 +736,17 @@ class KernelSums {
     memo_log_[0] = std::log(sg);
     return memo_log_[0];
   }
-  // log of the scale of the kernel at position k (the same expression as exp'ed below).
+  // log of the scale of the kernel at position k (the same expression as exp'ed below); the args
+  // are computed a block at a time (the prior as block n_blocks_), so arg_ needs no reset.
   double arg_of(std::size_t k) {
-    if (!(arg_[k] == arg_[k])) {
-      const std::size_t j = kernel(k);
-      arg_[k] = s_.kind == Space::Continuous
-                    ? log_w_[j] - log_sigma(dim_->sigmas[j]) - kLogSqrt2Pi - dim_->log_norms[j]
-                    : log_w_[j] - dim_->log_norms[j];
-    }
+    ensure_block_args(k == m_ ? n_blocks_ : k / kBlock);
     return arg_[k];
   }
   double scale_of(std::size_t k) {
+    if (!scales_reset_) {  // reset on the first exact sum after prepare (the ranking rarely needs one)
+      scale_.assign(mu_.size(), kNaN);
+      scales_reset_ = true;
+    }
     if (!(scale_[k] == scale_[k])) scale_[k] = std::exp(arg_of(k));
     return scale_[k];
   }
@@ -682,12 +754,20 @@ class KernelSums {
   bool ensure_block_args(std::size_t b) {
     if (block_args_[b] == 0) {
       bool ok = true;
-      for (std::size_t k = b * kBlock; k < std::min(m_, (b + 1) * kBlock); ++k) ok = arg_of(k) <= 700.0 && ok;
+      const std::size_t begin = b == n_blocks_ ? m_ : b * kBlock;
+      const std::size_t end = b == n_blocks_ ? m_ + 1 : std::min(m_, (b + 1) * kBlock);
+      for (std::size_t k = begin; k < end; ++k) {
+        const std::size_t j = kernel(k);
+        arg_[k] = s_.kind == Space::Continuous
+                      ? log_w_[j] - log_sigma(dim_->sigmas[j]) - kLogSqrt2Pi - dim_->log_norms[j]
+                      : log_w_[j] - dim_->log_norms[j];
+        ok = arg_[k] <= 700.0 && ok;
+      }
       block_args_[b] = ok ? 1 : 2;
     }
     return block_args_[b] == 1;
   }
-  bool ensure_prior_arg() { return arg_of(m_) <= 700.0; }
+  bool ensure_prior_arg() { return ensure_block_args(n_blocks_); }
 
   const ParzenEstimator1D* dim_ = nullptr;
   Space s_;
@@ -695,7 +775,9 @@ class KernelSums {
   const std::vector<std::size_t>* order_ = nullptr;
   std::vector<std::size_t> order_buf_;
   std::vector<double> mu_, inv_sigma_, arg_, scale_, log_w_, block_lo_, block_hi_;
+  std::vector<double> block_min_sigma_, block_min_inv_, block_max_wn_, block_max_arg_, hi_prefix_max_, lo_suffix_min_;
   std::vector<unsigned char> block_args_;
+  bool scales_reset_ = false;
   double memo_sigma_[2] = {kNaN, kNaN}, memo_log_[2] = {0, 0};
 };
 
@@ -806,6 +888,11 @@ std::size_t choose_candidate(const ParzenEstimator& below, const ParzenEstimator
         if (score[c] > score[b]) b = c;
       }
       const double floor = score[b] - bound[b];
+      // b alone within reach of the floor: S_b > S_c for every other c, so b is the exact first
+      // argmax without computing any exact score (the usual case).
+      std::size_t kept = 0;
+      for (std::size_t c = 0; c < n; ++c) kept += score[c] + bound[c] < floor ? 0 : 1;
+      if (kept == 1) return b;
       std::size_t best = b;
       double best_score = -kInf;
       bool first = true;
@@ -863,24 +950,41 @@ TpeSampler::TpeSampler(TpeOptions options) : options_(options), rng_(seed_or_ran
 
 std::optional<std::map<std::string, double>> TpeSampler::sample_space(const SamplingContext& ctx,
                                                                       const SearchSpace& space) {
-  // The split is the same for every param of a trial (one history snapshot): computed once.
-  std::uint64_t fp = 1469598103934665603ULL;
-  auto mix = [&fp](std::uint64_t v) { fp = (fp ^ v) * 1099511628211ULL; };
-  for (const auto& t : ctx.trials) {
-    mix(static_cast<std::uint64_t>(t.trial_id));
-    mix(static_cast<std::uint64_t>(t.state));
-    mix(t.params.size() * 131 + t.intermediate_values.size());
-    if (t.values) {
-      for (double v : *t.values) mix(std::bit_cast<std::uint64_t>(v));
+  // The split is the same for every param of a trial (one history snapshot): computed once. A
+  // nonzero snapshot_id vouches that the snapshot is unchanged; without one, a fingerprint of the
+  // whole history checks it.
+  const bool same_snapshot = split_cache_.valid && split_cache_.data == ctx.trials.data() &&
+                             split_cache_.size == ctx.trials.size() && split_cache_.current == ctx.current.trial_id;
+  std::uint64_t fp = 0;
+  bool reuse = same_snapshot && ctx.snapshot_id != 0 && split_cache_.snapshot_id == ctx.snapshot_id;
+  if (!reuse) {
+    // What value_of below needs of each trial, read once per snapshot (not once per param).
+    auto& keys = split_cache_.keys;
+    keys.resize(ctx.trials.size());
+    for (std::size_t p = 0; p < ctx.trials.size(); ++p) {
+      const auto& t = ctx.trials[p];
+      const bool finished = (t.state == TrialState::Complete || t.state == TrialState::Pruned) && t.datetime_complete;
+      keys[p] = {finished ? t.trial_id : -1, finished ? t.datetime_complete->time_since_epoch().count() : 0};
     }
+    fp = 1469598103934665603ULL;
+    auto mix = [&fp](std::uint64_t v) { fp = (fp ^ v) * 1099511628211ULL; };
+    for (const auto& t : ctx.trials) {
+      mix(static_cast<std::uint64_t>(t.trial_id));
+      mix(static_cast<std::uint64_t>(t.state));
+      mix(t.params.size() * 131 + t.intermediate_values.size());
+      if (t.values) {
+        for (double v : *t.values) mix(std::bit_cast<std::uint64_t>(v));
+      }
+    }
+    reuse = same_snapshot && split_cache_.snapshot_id == 0 && ctx.snapshot_id == 0 && split_cache_.fingerprint == fp;
   }
-  if (!split_cache_.valid || split_cache_.data != ctx.trials.data() || split_cache_.size != ctx.trials.size() ||
-      split_cache_.current != ctx.current.trial_id || split_cache_.fingerprint != fp) {
+  if (!reuse) {
     split_cache_.split = detail::split_trials(ctx.directions, ctx.trials, ctx.current.trial_id,
                                               options_.constant_liar, tpe_default_gamma);
     split_cache_.data = ctx.trials.data();
     split_cache_.size = ctx.trials.size();
     split_cache_.current = ctx.current.trial_id;
+    split_cache_.snapshot_id = ctx.snapshot_id;
     split_cache_.fingerprint = fp;
     split_cache_.valid = true;
   }
@@ -918,16 +1022,17 @@ std::optional<std::map<std::string, double>> TpeSampler::sample_space(const Samp
   };
   const FrozenTrial* const base = ctx.trials.data();
   bool from_cache = false;  // set by value_of
+  const auto& keys = split_cache_.keys;
   auto value_of = [&](std::size_t i, const FrozenTrial& t) {
     from_cache = false;
-    const bool cacheable = (t.state == TrialState::Complete || t.state == TrialState::Pruned) && t.datetime_complete &&
-                           !std::less<const FrozenTrial*>{}(&t, base) &&
-                           std::less<const FrozenTrial*>{}(&t, base + ctx.trials.size());
-    if (!cacheable) return read_value(t, names[i], dists[i]);
+    const bool in_snapshot =
+        !std::less<const FrozenTrial*>{}(&t, base) && std::less<const FrozenTrial*>{}(&t, base + ctx.trials.size());
+    if (!in_snapshot) return read_value(t, names[i], dists[i]);
     const auto pos = static_cast<std::size_t>(&t - base);
-    const std::int64_t complete_us = t.datetime_complete->time_since_epoch().count();
+    if (keys[pos].trial_id == -1) return read_value(t, names[i], dists[i]);  // not finished: not cached
+    const std::int64_t complete_us = keys[pos].complete_us;
     auto& at = columns[i]->at;
-    if (pos < at.size() && at[pos].trial_id == t.trial_id && at[pos].complete_us == complete_us) {
+    if (pos < at.size() && at[pos].trial_id == keys[pos].trial_id && at[pos].complete_us == complete_us) {
       from_cache = true;
       return at[pos].value;
     }
@@ -976,24 +1081,25 @@ std::optional<std::map<std::string, double>> TpeSampler::sample_space(const Samp
     }
     order.clear();
     if (all_cached) {
-      thread_local std::vector<std::pair<double, std::size_t>> picked;  // (centre, observation index)
-      picked.clear();
+      // The column's order restricted to the group's observations. Equal centres must come by
+      // observation index: the column orders them by position, which gives the same order when
+      // the indices increase with position (checked; else build_dim sorts them itself).
+      const std::ptrdiff_t* at_pos = obs_at.data();
+      const std::size_t n_pos = obs_at.size();
+      std::vector<std::size_t> o;
+      o.reserve(obs[0].size());
+      double prev_centre = kNaN;
+      std::size_t prev_index = 0;
+      bool ties_ordered = true;
       for (const auto& [centre, pos] : columns[0]->sorted) {
-        if (pos < obs_at.size() && obs_at[pos] >= 0) picked.emplace_back(centre, static_cast<std::size_t>(obs_at[pos]));
+        if (pos >= n_pos || at_pos[pos] < 0) continue;
+        const auto index = static_cast<std::size_t>(at_pos[pos]);
+        if (centre == prev_centre && index < prev_index) ties_ordered = false;
+        o.push_back(index);
+        prev_centre = centre;
+        prev_index = index;
       }
-      if (picked.size() == obs[0].size()) {
-        // Equal centres: by index (the column orders them by position).
-        for (std::size_t k = 0; k < picked.size();) {
-          std::size_t e = k + 1;
-          while (e < picked.size() && picked[e].first == picked[k].first) ++e;
-          if (e - k > 1) {
-            std::sort(picked.begin() + static_cast<std::ptrdiff_t>(k), picked.begin() + static_cast<std::ptrdiff_t>(e),
-                      [](const auto& x, const auto& y) { return x.second < y.second; });
-          }
-          k = e;
-        }
-        std::vector<std::size_t> o(picked.size());
-        for (std::size_t k = 0; k < picked.size(); ++k) o[k] = picked[k].second;
+      if (ties_ordered && o.size() == obs[0].size()) {
         order.push_back(std::move(o));
       }
     }

@@ -38,10 +38,14 @@ using SearchSpace = std::map<std::string, Distribution>;
 // What a sampler sees: the study's directions, a snapshot of its trials (all states, taken when
 // the current trial sampled its first parameter; it may include the current trial as RUNNING,
 // samplers skip it by trial_id) and the current trial with the params suggested so far.
+// snapshot_id (optional, 0 = unknown): a caller that keeps `trials` unchanged while it hands the
+// same nonzero id (Study: one id per trial's history snapshot) lets samplers reuse what they
+// derived from it for the next param without checking the whole history again.
 struct SamplingContext {
   const std::vector<StudyDirection>& directions;
   const std::vector<FrozenTrial>& trials;
   const FrozenTrial& current;
+  std::uint64_t snapshot_id = 0;
 };
 
 class Sampler {
@@ -135,13 +139,23 @@ class TpeSampler final : public Sampler {
     std::vector<std::pair<double, std::size_t>> sorted;
   };
   std::map<std::string, ObsColumn, std::less<>> obs_cache_;
-  struct SplitCache {  // keyed by the snapshot's address, size, current trial and a fingerprint
+  // Keyed by the snapshot's address, size, current trial and either the context's snapshot_id
+  // (nonzero) or a fingerprint of the whole history.
+  struct SplitCache {
     bool valid = false;
     const FrozenTrial* data = nullptr;
     std::size_t size = 0;
     std::int64_t current = 0;
+    std::uint64_t snapshot_id = 0;
     std::uint64_t fingerprint = 0;
     detail::TpeSplit split;
+    // Per snapshot position: the trial's id and completion time when COMPLETE or PRUNED with a
+    // completion time (cacheable in obs_cache_), else trial_id -1.
+    struct Key {
+      std::int64_t trial_id = -1;
+      std::int64_t complete_us = 0;
+    };
+    std::vector<Key> keys;
   } split_cache_;
 };
 

@@ -40,10 +40,12 @@ Json Trial::suggest(const std::string& name, const Distribution& d) {
       study_->pruner_->filter_for_sampler(study_->name_, current, history);  // Hyperband: own bracket only
       history_reusable_ = history.size() == n;  // the filter only removes trials
       history_ = std::move(history);
+      static std::atomic<std::uint64_t> snapshots{0};
+      snapshot_id_ = ++snapshots;  // history_ stays unchanged until tell() takes it back
     }
     current.params = params_;
     current.distributions = distributions_;
-    const SamplingContext ctx{study_->directions_, *history_, current};
+    const SamplingContext ctx{study_->directions_, *history_, current, snapshot_id_};
     if (!relative_params_) {  // relative (joint) sampling: once per trial, before its first sampled param
       relative_space_ = study_->sampler_->infer_relative_search_space(ctx);
       relative_params_ = relative_space_.empty() ? std::map<std::string, double>{}

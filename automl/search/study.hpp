@@ -82,6 +82,7 @@ class Trial {
   // (history_reusable_: not filtered by the pruner) so that the next trial refreshes it rather
   // than copying every finished trial again.
   mutable std::optional<std::vector<FrozenTrial>> history_;
+  std::uint64_t snapshot_id_ = 0;  // SamplingContext::snapshot_id of history_: unique per snapshot taken
   bool history_reusable_ = false;
   std::optional<std::map<std::string, double>> relative_params_;  // sampler's joint values (internal), once
   SearchSpace relative_space_;

@@ -339,9 +339,10 @@ std::vector<std::size_t> solve_hssp(const std::vector<Point>& lvals, std::size_t
   return selected;
 }
 
-TpeSplit split_trials(const std::vector<StudyDirection>& directions, const std::vector<FrozenTrial>& trials,
-                      std::int64_t exclude_trial_id, bool constant_liar,
-                      const std::function<std::size_t(std::size_t)>& gamma) {
+namespace {
+TpeSplit split_trials_impl(const std::vector<StudyDirection>& directions, const std::vector<FrozenTrial>& trials,
+                           std::int64_t exclude_trial_id, bool constant_liar,
+                           const std::function<std::size_t(std::size_t)>& gamma, bool select) {
   std::vector<const FrozenTrial*> complete, pruned, running;
   for (const auto& t : trials) {
     if (t.trial_id == exclude_trial_id) continue;
@@ -354,13 +355,32 @@ TpeSplit split_trials(const std::vector<StudyDirection>& directions, const std::
   std::size_t n_below = gamma(split.n);
 
   // COMPLETE trials.
+  // Single objective: below = the first k of a stable sort by value, i.e. the k smallest
+  // (value, position) pairs, a unique set (positions differ) that a selection finds without
+  // sorting; both groups keep the history's order, which is usually already trial-number order
+  // (checked at the end; NaN values, which a sort cannot order, take the stable sort).
+  bool in_history_order = false;
   if (directions.size() <= 1) {
     const double sign = !directions.empty() && directions[0] == StudyDirection::Maximize ? -1.0 : 1.0;
-    std::stable_sort(complete.begin(), complete.end(),
-                     [&](auto a, auto b) { return sign * a->values->front() < sign * b->values->front(); });
     const std::size_t k = std::min(n_below, complete.size());
-    split.below.assign(complete.begin(), complete.begin() + static_cast<std::ptrdiff_t>(k));
-    split.above.assign(complete.begin() + static_cast<std::ptrdiff_t>(k), complete.end());
+    std::vector<std::pair<double, std::size_t>> keyed(complete.size());
+    bool has_nan = false;
+    for (std::size_t i = 0; i < complete.size(); ++i) {
+      keyed[i] = {sign * complete[i]->values->front(), i};
+      has_nan = has_nan || std::isnan(keyed[i].first);
+    }
+    if (select && !has_nan) {
+      if (k < keyed.size()) std::nth_element(keyed.begin(), keyed.begin() + static_cast<std::ptrdiff_t>(k), keyed.end());
+      std::vector<bool> in_below(complete.size(), false);
+      for (std::size_t j = 0; j < k; ++j) in_below[keyed[j].second] = true;
+      for (std::size_t i = 0; i < complete.size(); ++i) (in_below[i] ? split.below : split.above).push_back(complete[i]);
+      in_history_order = true;
+    } else {
+      std::stable_sort(complete.begin(), complete.end(),
+                       [&](auto a, auto b) { return sign * a->values->front() < sign * b->values->front(); });
+      split.below.assign(complete.begin(), complete.begin() + static_cast<std::ptrdiff_t>(k));
+      split.above.assign(complete.begin() + static_cast<std::ptrdiff_t>(k), complete.end());
+    }
   } else {
     const auto positions = mo_below_positions(signed_values(directions, complete), std::min(n_below, complete.size()));
     std::vector<bool> in_below(complete.size(), false);
@@ -383,9 +403,29 @@ TpeSplit split_trials(const std::vector<StudyDirection>& directions, const std::
   split.above.insert(split.above.end(), running.begin(), running.end());
 
   auto by_number = [](const FrozenTrial* a, const FrozenTrial* b) { return a->number < b->number; };
+  // Distinct numbers: std::sort's order is unique, whatever the input order (a group already
+  // strictly increasing needs no sort). Duplicate numbers (not in a real study): std::sort's
+  // order of equals depends on its input, so everything is redone with the stable sort.
+  auto strictly_increasing = [&](const std::vector<const FrozenTrial*>& v) {
+    return std::adjacent_find(v.begin(), v.end(), [&](auto a, auto b) { return !by_number(a, b); }) == v.end();
+  };
+  if (in_history_order) {
+    for (auto* g : {&split.below, &split.above}) {
+      if (!strictly_increasing(*g)) std::sort(g->begin(), g->end(), by_number);
+    }
+    if (strictly_increasing(split.below) && strictly_increasing(split.above)) return split;
+    return split_trials_impl(directions, trials, exclude_trial_id, constant_liar, gamma, false);
+  }
   std::sort(split.below.begin(), split.below.end(), by_number);
   std::sort(split.above.begin(), split.above.end(), by_number);
   return split;
+}
+}  // namespace
+
+TpeSplit split_trials(const std::vector<StudyDirection>& directions, const std::vector<FrozenTrial>& trials,
+                      std::int64_t exclude_trial_id, bool constant_liar,
+                      const std::function<std::size_t(std::size_t)>& gamma) {
+  return split_trials_impl(directions, trials, exclude_trial_id, constant_liar, gamma, true);
 }
 
 std::vector<double> mo_weights_below(const std::vector<StudyDirection>& directions,
