@@ -22,6 +22,8 @@ void write_file_atomic(const std::string& path, std::string_view bytes);
 std::string read_file(const std::string& path);
 
 bool cancelled(const FitOptions& options) noexcept;
+// options.soft_cancel: stop once `rounds_done` > 0 and it reports cancellation.
+bool soft_cancelled(const FitOptions& options, int rounds_done) noexcept;
 
 // Lower-is-better metric of the task on probabilities / values (rows x cols layout as Prediction).
 double task_metric(Task task, const Prediction& pred, std::span<const float> y, std::span<const float> w);

@@ -121,6 +121,10 @@ bool cancelled(const FitOptions& options) noexcept {
   return options.cancel != nullptr && options.cancel->cancelled();
 }
 
+bool soft_cancelled(const FitOptions& options, int rounds_done) noexcept {
+  return rounds_done > 0 && options.soft_cancel != nullptr && options.soft_cancel->cancelled();
+}
+
 const char* metric_name(Task task) noexcept {
   switch (task) {
     case Task::Regression: return "rmse";

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -24,11 +25,16 @@ struct RunOptions {
   double time_budget = 0;
   int max_trials = 0;
   int cv = 0;
+  std::vector<std::string> column_types;  // COL=TYPE
+  std::string space;                      // a JSON file of search-space edits
 };
 
 // What writing report.html takes at most on a loaded 2-core machine (the report subsamples), so
 // --time-budget covers it.
 constexpr double kReportAllowance = 5.0;
+// And per data row (training + test): the report reads and scores them (flights-3m, 3M rows: 26-41 s
+// at load 12).
+constexpr double kReportPerRow = 14e-6;
 
 // Ctrl-C stops the search cleanly: finished trials make the result.
 CancelToken g_interrupt;
@@ -60,8 +66,24 @@ int run_main(RunOptions& o, const CLI::App& cmd) {
   if (cmd.count("--max-trials") > 0) s.max_trials = o.max_trials;
   if (cmd.count("--cv") > 0) s.cv = o.cv;
   s.models = split_list(o.models);
+  for (const auto& spec : o.column_types) {
+    const auto eq = spec.rfind('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      throw Error(ErrorKind::Usage, "--column-type '" + spec + "' must be COL=TYPE, for example --column-type zip=categorical");
+    s.column_types[spec.substr(0, eq)] = spec.substr(eq + 1);
+  }
+  if (!o.space.empty()) {
+    std::ifstream in(o.space);
+    if (!in) throw Error(ErrorKind::BadInput, "--space " + o.space + " cannot be read; give a readable JSON file");
+    try {
+      s.space = nlohmann::ordered_json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(ErrorKind::BadInput, "--space " + o.space + " is not valid JSON (" + e.what() + "); fix the file");
+    }
+  }
   s.out = o.out;
   s.finalisation_extra_s = kReportAllowance;  // the report below counts towards --time-budget
+  s.finalisation_extra_s_per_row = kReportPerRow;
   std::signal(SIGINT, on_sigint);
 
   TrialProgress progress(s.time_budget_s);
@@ -120,6 +142,12 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->add_option("--out", o->out, "run directory (default ./glasswing-run)");
   cmd->add_option("--ensemble-candidates", o->s.ensemble_candidates,
                   "greedy ensemble selection over the out-of-fold predictions of this many best candidates (default 10; 0: off)");
+  cmd->add_option("--column-type", o->column_types,
+                  "COL=TYPE (repeatable): the column's type instead of the inferred one: integer, float, numeric, boolean, "
+                  "categorical, datetime, date, text, id, or ignore (drop the column)");
+  cmd->add_option("--space", o->space,
+                  "a JSON file of search-space edits: {\"FAMILY\": {\"PARAM\": value | {\"low\": L, \"high\": H} | [choices]}} "
+                  "(a fixed value, a narrower range, a subset of choices; see docs/ENGINE.md)");
   cmd->add_flag("--resume", o->s.resume, "continue the stored search (no finished trial is repeated)");
   cmd->callback([o, cmd, &action] { action = [o, cmd] { return run_main(*o, *cmd); }; });
 }

@@ -120,6 +120,8 @@ void load_member(const fs::path& dir, const std::string& where, const Bundle& b,
   try {
     out.model.trainer = backend::load_model((dir / model_file).string());
   } catch (const Error& e) {
+    // The bundle is fine but this installation cannot load its backend (docs/BACKENDS.md, "Loading").
+    if (e.kind() == ErrorKind::Resource) throw Error(ErrorKind::Resource, "bundle " + where + ": " + e.what());
     // Library messages may carry a stack trace: keep the first line.
     std::string first = e.what();
     first = first.substr(0, first.find('\n'));
@@ -397,7 +399,7 @@ Bundle load_bundle(const fs::path& dir) {
     }
     build_schema(b);
   } catch (const Error& e) {
-    if (e.kind() == ErrorKind::BadInput) throw;
+    if (e.kind() == ErrorKind::BadInput || e.kind() == ErrorKind::Resource) throw;
     throw Error(ErrorKind::BadInput, "bundle " + where + " cannot be loaded: " + e.what());
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorKind::BadInput, "bundle " + where + " is damaged (" + e.what() + "); export it again");

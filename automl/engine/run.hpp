@@ -14,7 +14,10 @@
 // (ensemble.hpp); the ensemble is kept when strictly better than the best single candidate on
 // those rows (decide_ensemble). The chosen candidate, or the ensemble's members, are refit on all
 // training rows and written as a bundle (version 2 for an ensemble), with the training-data
-// description of describe_training_data (bundle.hpp).
+// description of describe_training_data (bundle.hpp). Large data: above
+// RunSettings::search_rows_max rows the search runs on a seeded (stratified) row sample, and with
+// a time budget the refit uses the largest sample whose estimated refit fits (all rows when it
+// does) and stops at its deadline keeping the rounds/epochs done (docs/ENGINE.md, step 8).
 //
 // Artifacts in settings.out (the run directory): model/ (bundle.hpp), leaderboard.csv,
 // leaderboard.json, run.json, oof/ (out-of-fold predictions of the best candidates), and
@@ -31,6 +34,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +59,7 @@ struct RunSettings {
   // artifacts (a reserve estimated from the trials' fit and predict times, 5-50 % of the budget).
   std::optional<double> time_budget_s;
   double finalisation_extra_s = 0;      // seconds the caller needs after run() within the budget (the CLI's report)
+  double finalisation_extra_s_per_row = 0;  // and per data row (training + test rows), e.g. the report reading and scoring them
   std::optional<int> max_trials;        // trials in total in the search (incl. enqueued defaults)
   std::optional<int> cv;                // folds; none: chosen from the data size
   std::uint64_t seed = 0;
@@ -68,7 +73,43 @@ struct RunSettings {
   std::size_t oof_keep = 3;             // out-of-fold predictions written for this many best candidates
   std::size_t ensemble_candidates = 10; // ensemble selection over the OOF predictions of this many best
                                         // distinct candidates (not the constant); < 2: no ensemble
+  // Large data: above this many training rows the search's folds cover a seeded sample of this
+  // many rows (stratified by class for classification), so trials stay short; the refit uses all
+  // rows when its estimated time fits the budget, else the largest sample that does (an Issue
+  // says so). 0: never sample.
+  std::size_t search_rows_max = 200000;
+  // The user's column types (column name -> a name of data::column_type_names(), "numeric" (=
+  // float) or "ignore" (the column is dropped)), applied when the data (and --test) is read;
+  // recorded in run.json, the bundle's input schema and the search (worker, --resume).
+  std::map<std::string, std::string> column_types;
+  // Search-space edits (see check_space_edits): {"FAMILY": {"PARAM": EDIT, ...}, ...} where EDIT is
+  // a value (fixed), {"low": L, "high": H} (a narrower range) or [choices] (a subset of a
+  // categorical parameter's choices). Stored in the search, so worker and --resume search the same space.
+  nlohmann::ordered_json space = nlohmann::ordered_json::object();
 };
+
+// One searched parameter of a family, as suggest_params asks for it (the single source of truth:
+// family_space records what suggest_params suggests, with the family's strong default).
+struct ParamSpec {
+  std::string name;          // without the family prefix, e.g. "max_depth"
+  std::string kind;          // int | float | categorical
+  double low = 0, high = 0;  // int and float
+  bool log = false;
+  std::vector<nlohmann::ordered_json> choices;  // categorical
+  nlohmann::ordered_json default_value;  // the family's enqueued default (null when it has none)
+};
+
+// The searched parameters of `family` ("constant": none). Usage for an unknown family.
+std::vector<ParamSpec> family_space(const std::string& family);
+
+// Validates search-space edits (RunSettings::space) against the families' spaces and returns them
+// normalised (integers as integers, ranges as {"low","high"}). Error(BadInput), one line naming the
+// family and parameter: not an object, an unknown family or parameter, a value of the wrong type,
+// a value or range outside the family's bounds, low > high, a choice the parameter does not have.
+nlohmann::ordered_json check_space_edits(const nlohmann::ordered_json& space);
+
+// The column types a run accepts (RunSettings::column_types): the data types, "numeric" and "ignore".
+std::vector<std::string> column_type_choices();
 
 // The model families a run can search, for this build ("constant" always).
 std::vector<std::string> family_names();
@@ -111,6 +152,8 @@ struct RunResult {
   std::optional<double> test_score;         // the chosen model's test score
   std::string device;                       // what the final fit used
   std::int64_t trials_complete = 0, trials_failed = 0, trials_pruned = 0;
+  std::size_t search_rows = 0;              // training rows the search's folds cover (a sample for large data)
+  std::size_t train_rows = 0;               // training rows the exported model was refit on
   double seconds = 0;
   std::vector<Issue> issues;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <random>
 #include <set>
@@ -17,7 +18,7 @@ using nlohmann::json;
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;  // 2: the robust scaler's clip
 
 // ---- Reading a column whatever its storage (new data may be typed differently) -------------
 
@@ -574,13 +575,42 @@ double numeric_strength(const std::vector<double>& x, const TargetView& y) {
 
 // ---- Pipeline ---------------------------------------------------------------------------------
 
+DataTraits describe_data(const data::Table& table, const std::string& target, std::span<const std::size_t> rows_in,
+                         const PipelineOptions& o) {
+  const auto rows = all_rows(table, rows_in);
+  DataTraits d;
+  for (const auto& col : table.columns()) {
+    if (col.name() == target || o.exclude.count(col.name()) > 0) continue;
+    const data::ColumnType type = col.type();
+    if (type == data::ColumnType::Integer || type == data::ColumnType::Float) {
+      ++d.numeric;
+      if (!d.missing_numbers)
+        for (const auto r : rows)
+          if (col.is_missing(r)) {
+            d.missing_numbers = true;
+            break;
+          }
+    } else if (type == data::ColumnType::Categorical && !d.high_cardinality) {
+      d.high_cardinality = count_categories(col, rows).categories.size() > o.max_one_hot;
+    }
+  }
+  return d;
+}
+
 struct Pipeline::Impl {
   std::string target;
   std::vector<std::unique_ptr<Step>> steps;
   std::vector<FeatureInfo> features;
   std::vector<StepRecord> records;
   bool scale = false;
-  std::vector<double> mean, scale_by;  // per output column, when scale
+  std::vector<double> mean, scale_by;  // per output column, when scale: (v - mean) / scale_by
+  double clip = 0;                     // when > 0, scaled values are clipped to [-clip, clip]
+
+  float scaled(float v, std::size_t c) const {
+    double z = (static_cast<double>(v) - mean[c]) / scale_by[c];
+    if (clip > 0) z = std::clamp(z, -clip, clip);
+    return static_cast<float>(z);
+  }
 
   void rebuild_features() {
     features.clear();
@@ -606,7 +636,7 @@ struct Pipeline::Impl {
       for (std::size_t i = 0; i < m.rows; ++i)
         for (std::size_t c = 0; c < m.cols; ++c) {
           float& v = m.values[i * m.cols + c];
-          if (!std::isnan(v)) v = static_cast<float>((v - mean[c]) / scale_by[c]);
+          if (!std::isnan(v)) v = scaled(v, c);
         }
     return m;
   }
@@ -786,25 +816,37 @@ Pipeline Pipeline::fit(const data::Table& table, const std::string& target, std:
           im.steps.push_back(std::move(s));
           break;
         }
-        auto te = std::make_unique<TargetEncodingStep>();
-        te->name = name;
-        te->categories = counts.categories;
-        te->outputs_n = y.kind == TargetKind::Multiclass ? y.n_classes : 1;
-        te->folds = o.target_encoding_folds;
-        te->smoothing = o.target_encoding_smoothing;
-        te->seed = o.seed;
-        te->fit(table, rows, y);
-        auto fq = std::make_unique<FrequencyStep>();
-        fq->name = name;
-        fq->categories = counts.categories;
-        for (const auto n : counts.count) fq->share.push_back(static_cast<double>(n) / static_cast<double>(rows.size()));
-        record(name, "target_encoding",
-               std::to_string(counts.categories.size()) + " categories (over " + std::to_string(o.max_one_hot) +
-                   "): out-of-fold target encoding (" + std::to_string(te->folds) + " folds, smoothing " +
-                   std::to_string(static_cast<int>(te->smoothing)) + ") and frequency encoding",
-               false);
-        im.steps.push_back(std::move(te));
-        im.steps.push_back(std::move(fq));
+        const bool target_enc = o.high_cardinality != HighCardinality::Frequency;
+        const bool frequency_enc = o.high_cardinality != HighCardinality::Target;
+        const std::string many =
+            std::to_string(counts.categories.size()) + " categories (over " + std::to_string(o.max_one_hot) + "): ";
+        if (target_enc) {
+          auto te = std::make_unique<TargetEncodingStep>();
+          te->name = name;
+          te->categories = counts.categories;
+          te->outputs_n = y.kind == TargetKind::Multiclass ? y.n_classes : 1;
+          te->folds = o.target_encoding_folds;
+          te->smoothing = o.target_encoding_smoothing;
+          te->seed = o.seed;
+          te->fit(table, rows, y);
+          record(name, "target_encoding",
+                 many + "out-of-fold target encoding (" + std::to_string(te->folds) + " folds, smoothing " +
+                     std::to_string(static_cast<int>(te->smoothing)) + ")" +
+                     (frequency_enc ? " and frequency encoding" : " (frequency encoding not chosen)"),
+                 false);
+          im.steps.push_back(std::move(te));
+        } else {
+          record(name, "frequency_encoding", many + "frequency encoding (each category's share of the training rows; "
+                                                    "target encoding not chosen)",
+                 false);
+        }
+        if (frequency_enc) {
+          auto fq = std::make_unique<FrequencyStep>();
+          fq->name = name;
+          fq->categories = counts.categories;
+          for (const auto n : counts.count) fq->share.push_back(static_cast<double>(n) / static_cast<double>(rows.size()));
+          im.steps.push_back(std::move(fq));
+        }
         break;
       }
     }
@@ -839,27 +881,52 @@ Pipeline Pipeline::fit(const data::Table& table, const std::string& target, std:
   if (o.scale) {
     im.mean.assign(m.cols, 0.0);
     im.scale_by.assign(m.cols, 1.0);
+    std::vector<double> present;
     for (std::size_t c = 0; c < m.cols; ++c) {
       double s = 0, ss = 0;
-      std::size_t n = 0;
+      present.clear();
       for (std::size_t i = 0; i < m.rows; ++i) {
         const float v = m.values[i * m.cols + c];
         if (std::isnan(v)) continue;
         s += v, ss += static_cast<double>(v) * v;
-        ++n;
+        present.push_back(v);
       }
+      const std::size_t n = present.size();
       if (n == 0) continue;
       im.mean[c] = s / static_cast<double>(n);
       const double var = ss / static_cast<double>(n) - im.mean[c] * im.mean[c];
-      im.scale_by[c] = var > 1e-24 ? std::sqrt(var) : 1.0;
+      const double sd = var > 1e-24 ? std::sqrt(var) : 0.0;
+      im.scale_by[c] = sd > 0 ? sd : 1.0;
+      if (o.robust_scale) {
+        // Median and interquartile range (nearest ranks), as robust to outliers as a quantile
+        // transform but invertible and cheap; a column whose IQR is 0 (e.g. a rare indicator)
+        // keeps its standard deviation.
+        auto at = [&](double q) {
+          const auto k = static_cast<std::ptrdiff_t>(std::floor(q * static_cast<double>(n - 1)));
+          std::nth_element(present.begin(), present.begin() + k, present.end());
+          return present[static_cast<std::size_t>(k)];
+        };
+        const double median = at(0.5), q1 = at(0.25), q3 = at(0.75);
+        im.mean[c] = median;
+        const double iqr = (q3 - q1) / 1.349;  // the standard deviation of a normal distribution
+        if (iqr > 1e-12) im.scale_by[c] = iqr;
+      }
     }
     im.scale = true;
+    im.clip = o.robust_scale ? std::max(0.0, o.robust_clip) : 0.0;
     for (std::size_t i = 0; i < m.rows; ++i)
       for (std::size_t c = 0; c < m.cols; ++c) {
         float& v = m.values[i * m.cols + c];
-        if (!std::isnan(v)) v = static_cast<float>((v - im.mean[c]) / im.scale_by[c]);
+        if (!std::isnan(v)) v = im.scaled(v, c);
       }
-    im.records.push_back({"*", "scale", "every feature standardised to mean 0 and standard deviation 1 on the training rows"});
+    if (o.robust_scale) {
+      char clip[32];
+      std::snprintf(clip, sizeof clip, "%g", im.clip);
+      im.records.push_back({"*", "scale", std::string("every feature scaled robustly on the training rows: minus its median, "
+                                                      "divided by its interquartile range / 1.349, clipped to +-") + clip});
+    } else {
+      im.records.push_back({"*", "scale", "every feature standardised to mean 0 and standard deviation 1 on the training rows"});
+    }
   }
   if (train_matrix != nullptr) *train_matrix = std::move(m);
   return p;
@@ -872,7 +939,8 @@ FeatureMatrix Pipeline::transform(const data::Table& table, std::span<const std:
 json Pipeline::to_json() const {
   json j;
   j["format"] = "glasswing-feature-pipeline";
-  j["version"] = kFormatVersion;
+  // Version 2 only when a reader must know the clip (version 1 readers would ignore it).
+  j["version"] = impl_->clip > 0 ? kFormatVersion : 1;
   j["target"] = impl_->target;
   auto& steps = j["steps"] = json::array();
   for (const auto& s : impl_->steps) steps.push_back({{"kind", s->kind()}, {"column", s->column()}, {"params", s->params()}});
@@ -882,6 +950,7 @@ json Pipeline::to_json() const {
   if (impl_->scale) {
     j["mean"] = impl_->mean;
     j["scale_by"] = impl_->scale_by;
+    if (impl_->clip > 0) j["clip"] = impl_->clip;
   }
   return j;
 }
@@ -903,6 +972,7 @@ Pipeline Pipeline::from_json(const json& j) {
     if (im.scale) {
       im.mean = j.at("mean").get<std::vector<double>>();
       im.scale_by = j.at("scale_by").get<std::vector<double>>();
+      im.clip = j.value("clip", 0.0);
     }
     im.rebuild_features();
     if (im.scale && (im.mean.size() != im.features.size() || im.scale_by.size() != im.features.size()))

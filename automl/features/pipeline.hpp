@@ -8,12 +8,12 @@
 //   boolean        -> 0/1
 //   categorical    -> one-hot when it has at most `max_one_hot` categories in training; else
 //                     out-of-fold target encoding (one column per class for multiclass) plus
-//                     frequency encoding
+//                     frequency encoding, or either alone (options.high_cardinality)
 //   datetime/date  -> year, month, day, day of week (+ hour for datetimes) and days since 1970
 //   text           -> hashed token counts (or dropped with a notice)
 //   id, constant, suspected leaks -> dropped, with the reason
 // then optional generated features (ratios and differences of the strongest numeric pairs) and
-// optional standardisation (for the MLP and linear models).
+// optional scaling (for the MLP and linear models): standard, or robust (median/IQR, clipped).
 //
 // fit_transform() learns from training rows and returns their matrix: target encodings there
 // are out-of-fold, so a row's own target never enters its encoding. transform() applies the
@@ -48,11 +48,18 @@ struct TargetView {
   std::span<const float> y;
 };
 
+// How a categorical column with more than max_one_hot categories is encoded.
+enum class HighCardinality { TargetAndFrequency, Target, Frequency };
+
 struct PipelineOptions {
   std::size_t max_one_hot = 10;   // categories up to this many are one-hot encoded
+  HighCardinality high_cardinality = HighCardinality::TargetAndFrequency;
   bool impute = false;            // median-impute numbers (trees take NaN natively)
   bool missing_indicators = true;
   bool scale = false;             // standardise every output column (MLP, linear)
+  bool robust_scale = false;      // with scale: centre on the median, divide by IQR/1.349 (the
+                                  // standard deviation when the IQR is 0), clip to +-robust_clip
+  double robust_clip = 5.0;
   bool text_hashing = true;       // hashed token counts for text columns; false drops them
   std::size_t hash_buckets = 32;
   bool generated = false;         // ratios and differences of the strongest numeric pairs
@@ -85,6 +92,16 @@ struct FeatureMatrix {
   std::vector<float> values;
   float at(std::size_t r, std::size_t c) const { return values[r * cols + c]; }
 };
+
+// What the data offers the feature-step choices (so a search only varies a step that can change
+// the features): computed from `rows` of `table` (all when empty), the target and `exclude` left out.
+struct DataTraits {
+  bool high_cardinality = false;  // a categorical column with more than max_one_hot categories
+  bool missing_numbers = false;   // a numeric column with a missing value
+  std::size_t numeric = 0;        // numeric (integer/float) columns
+};
+DataTraits describe_data(const data::Table& table, const std::string& target, std::span<const std::size_t> rows,
+                         const PipelineOptions& options = {});
 
 class Pipeline {
  public:

@@ -113,7 +113,7 @@ std::vector<ParamSpec> mlp_table() {
 std::vector<ParamSpec> linear_table() {
   return {
       {"max_epochs", "int", 200, 1, 100000, "maximum passes over the training data"},
-      {"batch_size", "int", 256, 2, 1e7, "rows per optimisation step"},
+      {"batch_size", "int", 256, 2, 1e7, "rows per optimisation step (at least rows / 1024: at most 1024 steps per epoch)"},
       {"learning_rate", "float", 1e-2, 1e-6, 10, "peak learning rate of the warm-up + cosine schedule (AdamW)"},
       {"l1", "float", 0, 0, 100, "L1 penalty on the coefficients (not the intercept)"},
       {"l2", "float", 1e-4, 0, 100, "L2 penalty on the coefficients (not the intercept)"},
@@ -204,7 +204,13 @@ class TorchTrainer final : public Trainer {
     const double l1 = family_ == Family::Linear ? params_.at("l1") : 0.0;
     const double l2 = family_ == Family::Linear ? params_.at("l2") : 0.0;
 
-    const std::int64_t batch = std::min<std::int64_t>(detail::as_int(params_, "batch_size"), n);
+    // Large data, linear family: at most kLinearStepsPerEpoch steps per epoch (a larger batch), so
+    // an epoch over millions of rows costs about as much as one over 260k rows; below that, as set.
+    constexpr std::int64_t kLinearStepsPerEpoch = 1024;
+    std::int64_t batch_setting = detail::as_int(params_, "batch_size");
+    if (family_ == Family::Linear)
+      batch_setting = std::max(batch_setting, (n + kLinearStepsPerEpoch - 1) / kLinearStepsPerEpoch);
+    const std::int64_t batch = std::min<std::int64_t>(batch_setting, n);
     const std::int64_t steps_per_epoch = (n + batch - 1) / batch;
     const int max_epochs = detail::as_int(params_, "max_epochs");
     const int patience = detail::as_int(params_, "early_stopping_rounds");
@@ -229,7 +235,7 @@ class TorchTrainer final : public Trainer {
       std::shuffle(order.begin(), order.end(), rng);
       const torch::Tensor perm = torch::from_blob(order.data(), {n}, torch::kInt64).to(device);
       for (std::int64_t b = 0; b < steps_per_epoch; ++b) {
-        if (detail::cancelled(options)) {
+        if (detail::cancelled(options) || detail::soft_cancelled(options, epochs)) {
           report.stop = StopReason::Cancelled;
           stop = true;
           break;

@@ -157,7 +157,7 @@ class XGBoostTrainer final : public Trainer {
     int best_round = -1;
     int done = 0;
     for (int round = 0; round < max_rounds; ++round) {
-      if (detail::cancelled(options)) {
+      if (detail::cancelled(options) || detail::soft_cancelled(options, done)) {
         report.stop = StopReason::Cancelled;
         break;
       }

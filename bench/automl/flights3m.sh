@@ -42,11 +42,14 @@ import json, sys
 try:
     r = json.load(open(sys.argv[1]))
 except OSError:
-    print("| (no run.json) | | | |"); sys.exit()
+    print("| (no run.json) | | | | |"); sys.exit()
 t = r.get("timings_s", {})
+rows = r.get("rows", {})
 print(f"| {r['trials']['complete']} complete, {r['trials']['failed']} failed, {r['trials']['pruned']} pruned "
       f"| {r['best']['family']} (CV {r['metric']} {r['best']['cv_score']:.3f}) | {r.get('test_score')} "
-      f"| read {t.get('read', 0):.1f} s, search {t.get('search', 0):.1f} s, refit {t.get('refit', 0):.1f} s |")
+      f"| {rows.get('search_rows', '')} / {rows.get('train_rows', '')} "
+      f"| read {t.get('read', 0):.1f} s, search {t.get('search', 0):.1f} s, refit {t.get('refit', 0):.1f} s, "
+      f"engine total {t.get('total', 0):.1f} s |")
 EOF
 )
 verdict_time=$("$py" -c "print('yes' if $wall <= $budget * 1.1 else 'NO')")
@@ -62,8 +65,8 @@ $load_after after, commit $(git -C "$root" rev-parse --short HEAD)). Train: spli
 |---:|---:|---:|:-:|---:|:-:|
 | $budget | $wall | $limit | $verdict_time | $rss_gib | $verdict_mem |
 
-| trials | best | test rmse | timings |
-|---|---|---|---|
+| trials | best | test rmse | search / refit rows | timings |
+|---|---|---|---|---|
 $summary
 EOF
 cat "$root/bench/automl/RESULTS-flights3m.md"

@@ -10,6 +10,7 @@
 # Writes bench/automl/RESULTS.md (the committed table) and the raw JSON under out/bench-automl/.
 # Builds nothing: run scripts/build.sh first (GLASSWING_BUILD_DIR picks the build folder).
 #   bench/automl/run.sh [--budget 60] [--datasets a,b,c] [--jobs 1] [--report-only]
+#                       [--out DIR] [--results FILE]   (a trial run that leaves the committed table alone)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 shared=$(cd "$root/../shared" && pwd)
@@ -17,17 +18,22 @@ budget=60
 datasets=""
 jobs=1
 report_only=0
+out=""
+results=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --budget) budget=$2; shift 2 ;;
     --datasets) datasets=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --report-only) report_only=1; shift ;;
-    *) echo "usage: $0 [--budget S] [--datasets a,b] [--jobs N] [--report-only]" >&2; exit 2 ;;
+    --out) out=$2; shift 2 ;;
+    --results) results=$2; shift 2 ;;
+    *) echo "usage: $0 [--budget S] [--datasets a,b] [--jobs N] [--report-only] [--out DIR] [--results FILE]" >&2; exit 2 ;;
   esac
 done
 cli="${GLASSWING_BUILD_DIR:-$root/build}/app/cli/glasswing"
-out="$root/out/bench-automl/b$budget"
+[[ -n $out ]] || out="$root/out/bench-automl/b$budget"
+[[ -n $results ]] || results="$root/bench/automl/RESULTS-b$budget.md"
 py=/usr/bin/python3
 tools="$shared/tools"
 if [[ -z $datasets ]]; then
@@ -74,5 +80,5 @@ if ((!report_only)); then
   echo "load_after=$(cut -d' ' -f1 /proc/loadavg)" >> "$out/meta"
 fi
 
-"$py" "$root/bench/automl/summarize.py" "$out" "$root/bench/automl/RESULTS-b$budget.md"
-echo "wrote bench/automl/RESULTS-b$budget.md" >&2
+"$py" "$root/bench/automl/summarize.py" "$out" "$results"
+echo "wrote $results" >&2

@@ -324,7 +324,8 @@ TEST(EngineRun, TimeBudgetCoversTheWholeRun) {
   EXPECT_GE(t["reserve"].get<double>(), 0.05 * budget - 1e-9);
   EXPECT_LE(t["reserve"].get<double>(), 0.5 * budget + 1e-9);
   EXPECT_GT(t["finalisation"].get<double>(), 0.0);
-  EXPECT_EQ(t["after_run_allowance"].get<double>(), 5.0);
+  // The CLI's report: 5 s and 14 us per data row (7,500 training rows and about 2,500 test rows).
+  EXPECT_NEAR(t["after_run_allowance"].get<double>(), 5.0 + 14e-6 * 10000, 0.05);
   // The engine's part ends before the budget less what the CLI needs afterwards (its report).
   EXPECT_LE(t["total"].get<double>(), budget - 5.0 + 0.1 * budget) << t.dump();
   GTEST_LOG_(INFO) << "wall " << wall << " s; timings " << t.dump();

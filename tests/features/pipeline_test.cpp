@@ -245,3 +245,90 @@ TEST(Features, NothingLeftIsBadInput) {
   std::vector<float> y = {0, 1, 0};
   EXPECT_THROW(Pipeline::fit(t, "y", {}, TargetView{TargetKind::Binary, 2, y}, {}, nullptr), Error);
 }
+
+// The high-cardinality encodings a search can choose: target and frequency, target alone,
+// frequency alone; each records its choice.
+TEST(Features, HighCardinalityEncodingChoices) {
+  std::string csv = "cat,x,y\n";
+  for (int i = 0; i < 300; ++i) csv += "c" + std::to_string(i % 25) + "," + std::to_string(i % 11) + "," + std::to_string(i % 25 < 8 ? 1 : 0) + "\n";
+  const data::Table t = data::read_csv_text(csv);
+  auto names = [](const Pipeline& p) {
+    std::set<std::string> s;
+    for (const auto& f : p.features()) s.insert(f.name);
+    return s;
+  };
+  PipelineOptions o;
+  o.drop_leaks = false;
+  const Fitted both = fit(t, "y", TargetKind::Binary, o);
+  EXPECT_EQ(names(both.pipeline), (std::set<std::string>{"cat.target_mean", "cat.frequency", "x"}));
+  EXPECT_EQ(record_of(both.pipeline, "cat")->step, "target_encoding");
+  o.high_cardinality = HighCardinality::Target;
+  const Fitted target = fit(t, "y", TargetKind::Binary, o);
+  EXPECT_EQ(names(target.pipeline), (std::set<std::string>{"cat.target_mean", "x"}));
+  EXPECT_NE(record_of(target.pipeline, "cat")->reason.find("frequency encoding not chosen"), std::string::npos);
+  o.high_cardinality = HighCardinality::Frequency;
+  const Fitted freq = fit(t, "y", TargetKind::Binary, o);
+  EXPECT_EQ(names(freq.pipeline), (std::set<std::string>{"cat.frequency", "x"}));
+  EXPECT_EQ(record_of(freq.pipeline, "cat")->step, "frequency_encoding");
+  // The frequency column equals the category's share of the rows (12 of 300 each).
+  const std::size_t fq = feature_index(freq.pipeline, "cat.frequency");
+  EXPECT_FLOAT_EQ(freq.matrix.at(0, fq), 12.0f / 300.0f);
+  // Round trip of the frequency-only pipeline.
+  const Pipeline q = Pipeline::from_json(nlohmann::json::parse(freq.pipeline.to_json().dump()));
+  EXPECT_EQ(q.transform(t).values, freq.pipeline.transform(t).values);
+}
+
+// Robust scaling: median 0, IQR/1.349 unit, clipped; its clip travels in the JSON (version 2,
+// a version-1 document has none); standard scaling still writes version 1.
+TEST(Features, RobustScalingIsMedianIqrAndClipped) {
+  std::string csv = "x,flag,y\n";
+  for (int i = 0; i < 200; ++i) {
+    const double x = i == 199 ? 1e6 : static_cast<double>(i % 100);  // one huge outlier
+    csv += std::to_string(x) + "," + (i % 50 == 0 ? "a" : "b") + "," + std::to_string(i % 3) + ".5\n";
+  }
+  const data::Table t = data::read_csv_text(csv);
+  PipelineOptions o;
+  o.scale = true;
+  o.impute = true;
+  o.robust_scale = true;
+  const Fitted r = fit(t, "y", TargetKind::Regression, o);
+  const std::size_t x = feature_index(r.pipeline, "x");
+  // x takes 0..99 twice (one 99 replaced by 1e6); ranks floor(q * 199) of the sorted values:
+  // median 49, quartiles 24 and 74, so IQR 50.
+  EXPECT_NEAR(r.matrix.at(49, x), 0.0, 1e-6);
+  EXPECT_NEAR(r.matrix.at(0, x), (0.0 - 49.0) / (50.0 / 1.349), 1e-4);
+  EXPECT_FLOAT_EQ(r.matrix.at(199, x), 5.0f);  // the outlier clipped at +5
+  EXPECT_NE(r.pipeline.records().back().reason.find("robustly"), std::string::npos);
+  const nlohmann::json j = r.pipeline.to_json();
+  EXPECT_EQ(j["version"], 2);
+  EXPECT_EQ(j["clip"], 5.0);
+  const Pipeline q = Pipeline::from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_EQ(q.transform(t).values, r.pipeline.transform(t).values);
+  // Standard scaling: version 1, no clip, the outlier unclipped.
+  o.robust_scale = false;
+  const Fitted s = fit(t, "y", TargetKind::Regression, o);
+  EXPECT_EQ(s.pipeline.to_json()["version"], 1);
+  EXPECT_FALSE(s.pipeline.to_json().contains("clip"));
+  EXPECT_GT(s.matrix.at(199, feature_index(s.pipeline, "x")), 10.0f);
+}
+
+// What the data offers the feature-step choices.
+TEST(Features, DescribeDataFindsTheTraits) {
+  const data::Table a = data::read_csv_text("n,m,cat,y\n1,,a,0\n2,3,b,1\n3,4,c,0\n4,5,d,1\n");
+  PipelineOptions o;
+  o.max_one_hot = 3;
+  DataTraits d = describe_data(a, "y", {}, o);
+  EXPECT_TRUE(d.high_cardinality);
+  EXPECT_TRUE(d.missing_numbers);
+  EXPECT_EQ(d.numeric, 2u);
+  // Rows 1..3 only: no missing number; the target and excluded columns do not count.
+  const std::vector<std::size_t> rows{1, 2, 3};
+  o.exclude = {"cat"};
+  d = describe_data(a, "y", rows, o);
+  EXPECT_FALSE(d.high_cardinality);
+  EXPECT_FALSE(d.missing_numbers);
+  EXPECT_EQ(d.numeric, 2u);
+  d = describe_data(a, "n", rows, PipelineOptions{});
+  EXPECT_EQ(d.numeric, 2u);  // m and y
+  EXPECT_FALSE(d.high_cardinality);  // 3 categories (b, c, d) <= 10
+}
