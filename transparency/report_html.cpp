@@ -498,7 +498,7 @@ std::string p4_data(const RunInsights& in) {
     }
     Table t({"column", "type", "missing", "distinct", "min", "mean", "max", "most frequent", "single-feature signal"}, "num");
     std::map<std::string, const FeatureSignal*> sig;
-    for (const auto& s : d.signals) sig[s.column] = &s;
+    for (const auto& s : d.feature_signals) sig[s.column] = &s;
     for (const auto& p : d.profiles) {
       std::string top;
       for (std::size_t i = 0; i < p.top.size() && i < 3; ++i)

@@ -291,6 +291,37 @@ void load_search(RunInsights& ins, const fs::path& run_dir) {
   }
 }
 
+// P9 (load_run_insights and fairness_for): fairness of `rows` by `column`, or notices saying why not.
+FairnessSection fairness_section(const RunInsights& ins, const EvaluationRows* rows, const std::string& no_rows,
+                                 const std::string& column) {
+  FairnessSection fs_;
+  fs_.requested = !column.empty();
+  if (!fs_.requested) {
+    fs_.notices.push_back("no fairness column was chosen; run `glasswing report --run " + ins.run_dir.string() +
+                          " --fairness COLUMN`");
+  } else if (ins.task == "regression") {
+    fs_.notices.push_back("fairness rates (selection rate, TPR, FPR) need a classification task; this run is a regression");
+  } else if (ins.task == "multiclass") {
+    fs_.notices.push_back("fairness rates are defined for a favourable outcome of a binary task; this run is multiclass");
+  } else if (rows == nullptr) {
+    fs_.notices.push_back(no_rows);
+  } else if (rows->table.find(column) == nullptr) {
+    std::string cols;
+    for (const auto& c : rows->table.columns())
+      if (c.name() != ins.target) cols += (cols.empty() ? "" : ", ") + c.name();
+    fs_.notices.push_back("the fairness column '" + column + "' does not exist in the data; choose one of: " + cols);
+  } else {
+    try {
+      fs_.evaluated_on = rows->label;
+      fs_.report = fairness(rows->table, column, rows->y_true, rows->y_pred, 1);
+      fs_.notices.push_back("favourable outcome: class '" + ins.classes[1] + "' (the positive class)");
+    } catch (const Error& e) {
+      fs_.notices.push_back(std::string("fairness could not be computed: ") + e.what());
+    }
+  }
+  return fs_;
+}
+
 }  // namespace
 
 RunInsights load_run_insights(const fs::path& run_dir, const InsightOptions& options) {
@@ -646,7 +677,7 @@ RunInsights load_run_insights(const fs::path& run_dir, const InsightOptions& opt
         d.notices.push_back("profiles and warnings use a seeded sample of " + std::to_string(rows.size()) + " of the " +
                             std::to_string(train->rows()) + " training rows");
       d.profiles = data::profile_table(sample);
-      d.warnings = check_table(sample, ins.target, {}, &d.signals);
+      d.warnings = check_table(sample, ins.target, {}, &d.feature_signals);
       if (test) {
         const auto trows = sample_rows(test->rows(), options.data_max_rows, seed);
         const data::Table tsample = take_rows(*test, trows);
@@ -789,30 +820,17 @@ RunInsights load_run_insights(const fs::path& run_dir, const InsightOptions& opt
 
   mark("P8 explanations");
   // ---- P9 fairness ----
-  FairnessSection& fs_ = ins.fairness;
-  fs_.requested = !options.fairness_column.empty();
-  if (!fs_.requested) {
-    fs_.notices.push_back("no fairness column was chosen; run `glasswing report --run " + dir + " --fairness COLUMN`");
-  } else if (!classification) {
-    fs_.notices.push_back("fairness rates (selection rate, TPR, FPR) need a classification task; this run is a regression");
-  } else if (ins.task == "multiclass") {
-    fs_.notices.push_back("fairness rates are defined for a favourable outcome of a binary task; this run is multiclass");
-  } else if (!eval.ok) {
-    fs_.notices.push_back("fairness " + no_train);
-  } else if (eval.table.find(options.fairness_column) == nullptr) {
-    std::string cols;
-    for (const auto& c : eval.table.columns())
-      if (c.name() != ins.target) cols += (cols.empty() ? "" : ", ") + c.name();
-    fs_.notices.push_back("the fairness column '" + options.fairness_column + "' does not exist in the data; choose one of: " + cols);
-  } else {
-    try {
-      fs_.evaluated_on = eval.label;
-      fs_.report = fairness(eval.table, options.fairness_column, eval.y_class, y_pred, 1);
-      fs_.notices.push_back("favourable outcome: class '" + ins.classes[1] + "' (the positive class)");
-    } catch (const Error& e) {
-      fs_.notices.push_back(std::string("fairness could not be computed: ") + e.what());
-    }
+  std::shared_ptr<EvaluationRows> kept;
+  if (eval.ok && classification) {
+    kept = std::make_shared<EvaluationRows>();
+    kept->label = eval.label;
+    kept->table = std::move(eval.table);  // P8 (explain_table) is done with it
+    kept->y_true = eval.y_class;
+    kept->y_pred = y_pred;
+    ins.evaluation = kept;
   }
+  ins.fairness = fairness_section(ins, kept.get(), "fairness " + no_train, options.fairness_column);
+  const FairnessSection& fs_ = ins.fairness;
 
   // ---- P10 model card ----
   ModelCard& card = ins.card;
@@ -862,6 +880,12 @@ RunInsights load_run_insights(const fs::path& run_dir, const InsightOptions& opt
   mark("P9-P10 fairness and model card");
   ins.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return ins;
+}
+
+FairnessSection fairness_for(const RunInsights& insights, const std::string& column) {
+  return fairness_section(insights, insights.evaluation.get(),
+                          "fairness needs the run's evaluation rows, which these insights do not have (see the metrics notices)",
+                          column);
 }
 
 namespace {
@@ -927,7 +951,7 @@ void to_json(json& j, const RunInsights& v) {
   for (const auto& p : v.data.profiles) profiles.push_back(profile_json(p));
   j["data"] = {{"available", v.data.available}, {"path", v.data.path},         {"rows", v.data.rows},
                {"columns", v.data.columns},     {"rows_analyzed", v.data.rows_analyzed}, {"profiles", profiles},
-               {"warnings", v.data.warnings},   {"signals", v.data.signals},   {"drift", v.data.drift},
+               {"warnings", v.data.warnings},   {"signals", v.data.feature_signals},   {"drift", v.data.drift},
                {"notices", v.data.notices}};
   json steps = json::array();
   for (const auto& s : v.pipeline.steps) steps.push_back({{"column", s.column}, {"step", s.step}, {"reason", s.reason}});

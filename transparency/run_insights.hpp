@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -109,7 +110,7 @@ struct DataSection {
   std::size_t rows_analyzed = 0;
   std::vector<data::ColumnProfile> profiles;
   std::vector<DataWarning> warnings;  // table, train/test and overfitting warnings
-  std::vector<FeatureSignal> signals;
+  std::vector<FeatureSignal> feature_signals;  // each column's predictive power alone
   std::vector<DriftResult> drift;     // with a test set
   std::vector<std::string> notices;
 };
@@ -161,6 +162,15 @@ struct FairnessSection {
   std::vector<std::string> notices;
 };
 
+// The evaluation rows behind P2 and P9 of a classification run (the test set, else the chosen
+// candidate's out-of-fold rows), kept so that fairness by another column needs no new load.
+struct EvaluationRows {
+  std::string label;                 // as MetricsSection::evaluated_on
+  data::Table table;                 // the rows' data
+  std::vector<std::int32_t> y_true;  // class indices
+  std::vector<std::int32_t> y_pred;  // the model's classes (argmax)
+};
+
 struct ModelCard {
   std::string model;          // "xgboost (trial 5)"
   std::string intended_use;
@@ -188,11 +198,17 @@ struct RunInsights {
   ExplainSection explanations;       // P8
   FairnessSection fairness;          // P9
   ModelCard card;                    // P10
+  std::shared_ptr<const EvaluationRows> evaluation;  // classification with evaluation rows; else null
   double seconds = 0.0;              // time taken to compute all of this
   std::vector<std::pair<std::string, double>> timings;  // seconds per step, in order
 };
 
 RunInsights load_run_insights(const std::filesystem::path& run_dir, const InsightOptions& options = {});
+
+// P9 by `column` from the evaluation rows `insights` kept: the same section (numbers and notices)
+// load_run_insights gives with InsightOptions::fairness_column = column, without running the
+// model again (the Studio's column chooser). Never throws for a bad column: notices say why.
+FairnessSection fairness_for(const RunInsights& insights, const std::string& column);
 
 void to_json(nlohmann::json& j, const RunInsights& v);
 

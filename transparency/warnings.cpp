@@ -344,7 +344,7 @@ std::string_view to_string(Severity severity) noexcept {
 }
 
 std::vector<DataWarning> check_table(const Table& table, std::string_view target, const WarningOptions& o,
-                                     std::vector<FeatureSignal>* signals) {
+                                     std::vector<FeatureSignal>* feature_signals) {
   const data::TargetSummary summary = data::analyze_target(table, target);
   const Column& y_col = *table.find(target);
   const std::size_t n = table.rows();
@@ -450,7 +450,7 @@ std::vector<DataWarning> check_table(const Table& table, std::string_view target
                          "Column " + q_name(c.name()) + " alone predicts the target " + q_name(target) +
                              " almost perfectly (" + best.method + " " + fmt(best.value) +
                              "); check that it is not derived from the target or recorded after the outcome, and exclude it if so."});
-    if (signals) signals->push_back(best);
+    if (feature_signals) feature_signals->push_back(best);
   }
 
   // Duplicate rows over all columns.

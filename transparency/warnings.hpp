@@ -92,11 +92,11 @@ struct FeatureSignal {
 };
 
 // One table with its target: leakage, ID-like, constant, duplicates, missingness, class imbalance.
-// Warnings are ordered by kind, then column order. `signals`, when given, receives every
+// Warnings are ordered by kind, then column order. `feature_signals`, when given, receives every
 // feature's strongest single-feature score.
 std::vector<DataWarning> check_table(const data::Table& table, std::string_view target,
                                      const WarningOptions& options = {},
-                                     std::vector<FeatureSignal>* signals = nullptr);
+                                     std::vector<FeatureSignal>* feature_signals = nullptr);
 
 struct DriftBin {
   std::string label;  // "(-inf, 3.5]"-style range, a category, "other" or "missing"
