@@ -7,11 +7,22 @@
 // was written, 3 when the data could not be loaded or the run failed (the PNG then shows why), 1
 // when the PNG could not be written or it timed out. Run it with QT_QPA_PLATFORM=offscreen for
 // docs and tests.
+// With --study STUDY.db --participant ID it starts in study mode (docs/STUDIO.md "Study mode"): when
+// the study cannot be opened for that participant (missing, not a study, damaged or tampered
+// file; an id that is not a pseudonym) it says why on stderr (and in a dialog unless the platform
+// is offscreen) and exits with code 3 without showing the window; --study without --participant
+// (or the reverse) is a usage error, exit code 2.
+// With --open-run RUN_DIR it shows the Insights tab of an earlier run directory (File > Open
+// Run…), and --panel ID selects P1..P10 there or, for P11, the Decision tab about that run; with
+// --screenshot it saves the window once the run has been read (exit 3 when it could not be, 2
+// when this Studio has no page ID); --fairness-column NAME (with --panel P9) shows fairness by
+// that column first. scripts/screenshots.sh takes docs/screenshots/ this way.
 
 #include <QApplication>
 #include <QDockWidget>
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QMessageBox>
 #include <QRegularExpression>
 #include <QTabWidget>
 #include <QTimer>
@@ -21,7 +32,10 @@
 #include "glasswing/common/version.hpp"
 #include "mainwindow.hpp"
 #include "panels/datapanel.hpp"
+#include "panels/decisionpanel.hpp"
+#include "panels/insightspanel.hpp"
 #include "panels/issuespanel.hpp"
+#include "panels/pages/p9fairnesspage.hpp"
 #include "panels/runsetuppanel.hpp"
 
 namespace {
@@ -83,10 +97,33 @@ int main(int argc, char* argv[]) {
                              runsFolderOption}) {
     parser.addOption(option);
   }
+  const QCommandLineOption studyOption(
+      QStringLiteral("study"),
+      QStringLiteral("Study mode: log this participant's session in STUDY.db (needs --participant)."),
+      QStringLiteral("STUDY.db"));
+  const QCommandLineOption participantOption(
+      QStringLiteral("participant"), QStringLiteral("With --study: the participant's pseudonymous id."),
+      QStringLiteral("ID"));
+  parser.addOption(studyOption);
+  parser.addOption(participantOption);
   parser.addOption(screenshotOption);
   parser.addOption(columnOption);
   parser.addOption(sizeOption);
   parser.addOption(timeoutOption);
+  const QCommandLineOption openRunOption(
+      QStringLiteral("open-run"),
+      QStringLiteral("Show the Insights tab of an earlier run directory (File > Open Run...)."),
+      QStringLiteral("RUN_DIR"));
+  const QCommandLineOption panelOption(
+      QStringLiteral("panel"),
+      QStringLiteral("With --open-run: show panel ID, P1..P10 (Insights) or P11 (Decision)."),
+      QStringLiteral("ID"));
+  const QCommandLineOption fairnessOption(
+      QStringLiteral("fairness-column"),
+      QStringLiteral("With --panel P9: show fairness by column NAME."), QStringLiteral("NAME"));
+  parser.addOption(openRunOption);
+  parser.addOption(panelOption);
+  parser.addOption(fairnessOption);
   parser.process(app);  // exits with a message on --help, --version and unknown options
 
   const QStringList positional = parser.positionalArguments();
@@ -114,6 +151,29 @@ int main(int argc, char* argv[]) {
     std::fprintf(stderr, "glasswing-studio: --run needs a DATA file; see glasswing-studio --help.\n");
     return 2;
   }
+  const QString openRunDir =
+      parser.isSet(openRunOption) ? QFileInfo(parser.value(openRunOption)).absoluteFilePath() : QString();
+  if (!openRunDir.isEmpty() && (!positional.isEmpty() || runAfterLoad)) {
+    std::fprintf(stderr, "glasswing-studio: --open-run shows an earlier run; give it without DATA and --run.\n");
+    return 2;
+  }
+  const QString panel = parser.value(panelOption).trimmed().toUpper();
+  if (parser.isSet(panelOption) && openRunDir.isEmpty()) {
+    std::fprintf(stderr, "glasswing-studio: --panel needs --open-run RUN_DIR; see glasswing-studio --help.\n");
+    return 2;
+  }
+  if (parser.isSet(panelOption) &&
+      !QRegularExpression(QStringLiteral("^P([1-9]|1[01])$")).match(panel).hasMatch()) {
+    std::fprintf(stderr, "glasswing-studio: --panel must be one of P1..P11 (got \"%s\").\n",
+                 qPrintable(parser.value(panelOption)));
+    return 2;
+  }
+  const QString fairnessColumn = parser.value(fairnessOption);
+  if (parser.isSet(fairnessOption) && panel != QLatin1String("P9")) {
+    std::fprintf(stderr, "glasswing-studio: --fairness-column goes with --open-run RUN_DIR --panel P9.\n");
+    return 2;
+  }
+  glasswing::studio::FairnessPage* fairnessPage = nullptr;  // set with --fairness-column
   bool numbersOk = true;
   const int maxTrials = parser.isSet(maxTrialsOption) ? parser.value(maxTrialsOption).toInt(&numbersOk) : -1;
   if (!numbersOk || (parser.isSet(maxTrialsOption) && maxTrials < 0)) {
@@ -126,8 +186,24 @@ int main(int argc, char* argv[]) {
     return 2;
   }
 
+  if (parser.isSet(studyOption) != parser.isSet(participantOption)) {
+    std::fprintf(stderr, "glasswing-studio: --study and --participant go together; see glasswing-studio --help.\n");
+    return 2;
+  }
+
   glasswing::studio::MainWindow window;
   window.resize(sizeMatch.captured(1).toInt(), sizeMatch.captured(2).toInt());
+  if (parser.isSet(studyOption)) {
+    QString error;
+    if (!window.startStudy(QFileInfo(parser.value(studyOption)).absoluteFilePath(),
+                           parser.value(participantOption), &error)) {
+      std::fprintf(stderr, "glasswing-studio: study mode did not start: %s\n", qPrintable(error));
+      if (QGuiApplication::platformName() != QLatin1String("offscreen")) {
+        QMessageBox::critical(nullptr, QObject::tr("Study mode did not start"), error);
+      }
+      return 3;
+    }
+  }
   window.show();
 
   if (parser.isSet(columnOption)) {
@@ -166,6 +242,32 @@ int main(int argc, char* argv[]) {
                      });
   }
 
+  if (!openRunDir.isEmpty() && !panel.isEmpty()) {
+    // Connected before the screenshot handler, so the screenshot shows the chosen panel.
+    QObject::connect(window.insightsPanel(), &glasswing::studio::InsightsPanel::insightsLoaded, &window,
+                     [&window, panel, openRunDir, fairnessColumn](bool ok, const QString&) {
+                       if (!ok) return;
+                       if (panel == QLatin1String("P11")) {
+                         window.decisionPanel()->setRun(openRunDir);
+                         window.decisionPanel()->setInsights(window.insightsPanel()->insights());
+                         window.tabs()->setCurrentWidget(window.decisionPanel());
+                       } else if (!window.insightsPanel()->showPanel(panel)) {
+                         std::fprintf(stderr, "glasswing-studio: this Studio has no panel %s (it has %s).\n",
+                                      qPrintable(panel),
+                                      qPrintable(window.insightsPanel()->panelIds().join(QStringLiteral(", "))));
+                         QApplication::exit(2);
+                       } else if (!fairnessColumn.isEmpty()) {
+                         if (auto* p9 = qobject_cast<glasswing::studio::FairnessPage*>(
+                                 window.insightsPanel()->page(QStringLiteral("P9")))) {
+                           p9->chooseColumn(fairnessColumn);
+                         }
+                       }
+                     });
+    if (!fairnessColumn.isEmpty()) {
+      fairnessPage = qobject_cast<glasswing::studio::FairnessPage*>(window.insightsPanel()->page(QStringLiteral("P9")));
+    }
+  }
+
   if (parser.isSet(screenshotOption)) {
     const QString screenshot = parser.value(screenshotOption);
     auto takeScreenshot = [&window, screenshot](int exitCodeIfSaved) {
@@ -188,7 +290,19 @@ int main(int argc, char* argv[]) {
                      });
     QObject::connect(&window, &glasswing::studio::MainWindow::runFinished, &window,
                      [takeScreenshot](bool ok) { takeScreenshot(ok ? 0 : 3); });
-    if (positional.isEmpty()) takeScreenshot(0);
+    if (!openRunDir.isEmpty()) {
+      // With --fairness-column the shot waits for the fairness section (computed off the GUI thread).
+      QObject::connect(window.insightsPanel(), &glasswing::studio::InsightsPanel::insightsLoaded, &window,
+                       [takeScreenshot, fairnessPage](bool ok, const QString&) {
+                         if (!ok || fairnessPage == nullptr) takeScreenshot(ok ? 0 : 3);
+                       });
+      if (fairnessPage != nullptr) {
+        QObject::connect(fairnessPage, &glasswing::studio::FairnessPage::fairnessShown, &window,
+                         [takeScreenshot](const QString&) { takeScreenshot(0); });
+      }
+    } else if (positional.isEmpty()) {
+      takeScreenshot(0);
+    }
     // Never hang a script: a load that does not finish in time is an error.
     QTimer::singleShot(static_cast<int>(std::min(timeoutSeconds, 86400.0) * 1000.0), &window, [] {
       std::fprintf(stderr, "glasswing-studio: loading (or the run) did not finish within --timeout.\n");
@@ -196,5 +310,6 @@ int main(int argc, char* argv[]) {
     });
   }
   if (!positional.isEmpty()) window.openFile(positional.front());
+  if (!openRunDir.isEmpty()) window.openRunDirectory(openRunDir);
   return app.exec();
 }

@@ -31,10 +31,13 @@
 #include "automl/common/error.hpp"
 #include "glasswing/common/version.hpp"
 #include "panels/datapanel.hpp"
+#include "panels/decisionpanel.hpp"
+#include "panels/insightspanel.hpp"
 #include "panels/issuespanel.hpp"
 #include "panels/runpanel.hpp"
 #include "panels/runsetuppanel.hpp"
 #include "charts/chartexport.hpp"
+#include "study/studycontroller.hpp"
 #include "workers/csvloader.hpp"
 #include "workers/runworker.hpp"
 
@@ -117,6 +120,10 @@ MainWindow::MainWindow(QWidget* parent)
   runSplitter->setChildrenCollapsible(false);
   m_tabs->addTab(m_dataPanel, tr("&Data"));
   m_tabs->addTab(runSplitter, tr("R&un"));
+  m_insightsPanel = new InsightsPanel(this);
+  m_tabs->addTab(m_insightsPanel, tr("&Insights"));
+  m_decisionPanel = new DecisionPanel(this);
+  m_tabs->addTab(m_decisionPanel, tr("D&ecision"));
   m_tabs->setDocumentMode(true);
   setCentralWidget(m_tabs);
   m_lastRunDir = QSettings().value(kLastRunKey).toString();
@@ -143,10 +150,38 @@ MainWindow::MainWindow(QWidget* parent)
   connect(m_runSetup, &RunSetupPanel::startRequested, this, &MainWindow::startRun);
   connect(m_runSetup, &RunSetupPanel::resumeRequested, this, &MainWindow::resumeRun);
   connect(m_runSetup, &RunSetupPanel::stopRequested, this, &MainWindow::stopRun);
+  // The data preview's type overrides go into the run settings.
+  connect(m_dataPanel, &DataPanel::typeOverridden, this,
+          [this] { m_runSetup->setColumnTypes(m_dataPanel->columnTypes()); });
   connect(m_runPanel, &RunPanel::exportRequested, this, &MainWindow::showExportDialog);
   connect(m_runWorker, &RunWorker::trialsFinished, this, &MainWindow::onTrials);
   connect(m_runWorker, &RunWorker::finished, this, &MainWindow::onRunFinished);
   connect(m_runWorker, &RunWorker::failed, this, &MainWindow::onRunFailed);
+  // Insights: a finished run is shown at once; a new run clears the pages.
+  connect(this, &MainWindow::runStarted, m_insightsPanel, [this] { m_insightsPanel->setInsights(nullptr); });
+  connect(this, &MainWindow::runFinished, m_insightsPanel, [this](bool ok) {
+    if (ok && !m_lastRunDir.isEmpty()) m_insightsPanel->loadRun(m_lastRunDir);
+  });
+  connect(m_insightsPanel, &InsightsPanel::insightsLoaded, this, [this](bool ok, const QString& message) {
+    if (ok) {
+      setStatus(tr("Insights of the run in %1.").arg(m_insightsPanel->runDirectory()));
+      return;
+    }
+    m_issuesPanel->addIssue(Severity::Error, tr("insights"), message);
+    showIssues();
+    setStatus(message);
+  });
+  // P11 decides about the last finished run.
+  connect(this, &MainWindow::runStarted, m_decisionPanel, &DecisionPanel::clearRun);
+  connect(this, &MainWindow::runFinished, this, [this](bool ok) {
+    if (ok) m_decisionPanel->setRun(m_lastRunDir);
+  });
+  // Deploy renders report.html from the insights already computed for that run.
+  connect(m_insightsPanel, &InsightsPanel::insightsLoaded, m_decisionPanel, [this](bool ok) {
+    if (ok && m_insightsPanel->runDirectory() == m_decisionPanel->runDirectory()) {
+      m_decisionPanel->setInsights(m_insightsPanel->insights());
+    }
+  });
 
   createMenus();
   resize(1280, 800);
@@ -160,6 +195,8 @@ void MainWindow::createMenus() {
   open->setShortcut(QKeySequence::Open);
   open->setStatusTip(tr("Open a CSV file and show its schema and profile"));
   m_recentMenu = file->addMenu(tr("Open &Recent"));
+  QAction* openRun = file->addAction(tr("Open R&un…"), this, &MainWindow::showOpenRunDialog);
+  openRun->setStatusTip(tr("Show the insights of an earlier run directory"));
   updateRecentMenu();
   m_cancelAction = file->addAction(tr("&Cancel Loading"), this, &MainWindow::cancelLoading);
   m_cancelAction->setShortcut(QKeySequence::Cancel);
@@ -365,6 +402,36 @@ void MainWindow::showIssues() {
   m_issuesDock->show();
   m_issuesDock->raise();
   if (wasHidden) resizeDocks({m_issuesDock}, {160}, Qt::Vertical);
+}
+
+bool MainWindow::startStudy(const QString& studyPath, const QString& participantId, QString* error) {
+  QString problem;
+  if (m_study != nullptr) {
+    problem = tr("Study mode has already started in this window; start the Studio again for another participant.");
+  } else {
+    m_study = StudyController::start(this, studyPath, participantId, &problem);
+  }
+  if (m_study == nullptr || !problem.isEmpty()) {
+    m_issuesPanel->addIssue(Severity::Error, tr("study"), problem);
+    showIssues();
+    setStatus(tr("Study mode did not start: %1").arg(problem));
+    if (error != nullptr) *error = problem;
+    return false;
+  }
+  setStatus(tr("Study mode: participant %1.").arg(participantId));
+  return true;
+}
+
+void MainWindow::openRunDirectory(const QString& runDirectory) {
+  m_tabs->setCurrentWidget(m_insightsPanel);
+  m_insightsPanel->loadRun(runDirectory);
+  setStatus(tr("Reading the run in %1…").arg(runDirectory));
+}
+
+void MainWindow::showOpenRunDialog() {
+  QString start = m_lastRunDir.isEmpty() ? QString() : QFileInfo(m_lastRunDir).absolutePath();
+  const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Run Directory"), start);
+  if (!dir.isEmpty()) openRunDirectory(dir);
 }
 
 bool MainWindow::isRunning() const { return m_runWorker->isRunning(); }

@@ -27,10 +27,13 @@ namespace glasswing::studio {
 struct LoadedDataset;
 class CsvLoader;
 class DataPanel;
+class DecisionPanel;
+class InsightsPanel;
 class IssuesPanel;
 class RunPanel;
 class RunSetupPanel;
 class RunWorker;
+class StudyController;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -65,6 +68,18 @@ class MainWindow : public QMainWindow {
   bool exportScoreChart(const QString& path);
 
   DataPanel* dataPanel() const { return m_dataPanel; }
+  // The Insights tab: the transparency panels of the last finished run, or of one opened with
+  // File ▸ Open Run… (openRunDirectory). Loading is off the GUI thread; errors go to the Issues panel.
+  InsightsPanel* insightsPanel() const { return m_insightsPanel; }
+  // Shows the run in `runDirectory` in the Insights tab (loaded in the background).
+  void openRunDirectory(const QString& runDirectory);
+  // P11: the decision about the last finished run (the Decision tab).
+  DecisionPanel* decisionPanel() const { return m_decisionPanel; }
+  // Study mode (app/studio/study): opens STUDY.db for the participant and shows only their
+  // condition's panels. false (with the one-line reason in `error`, the Issues panel and the
+  // status bar) when it cannot; the window then stays as it was.
+  bool startStudy(const QString& studyPath, const QString& participantId, QString* error = nullptr);
+  StudyController* studyController() const { return m_study; }
   RunSetupPanel* runSetupPanel() const { return m_runSetup; }
   RunPanel* runPanel() const { return m_runPanel; }
   RunWorker* runWorker() const { return m_runWorker; }
@@ -91,6 +106,7 @@ class MainWindow : public QMainWindow {
  private:
   void createMenus();
   void showOpenDialog();
+  void showOpenRunDialog();
   void onLoadStarted(const QString& path);
   void onLoaded(const std::shared_ptr<const LoadedDataset>& dataset);
   void onLoadFailed(const QString& path, const QString& message, int kind);
@@ -107,6 +123,7 @@ class MainWindow : public QMainWindow {
 
   CsvLoader* m_loader = nullptr;
   DataPanel* m_dataPanel = nullptr;
+  InsightsPanel* m_insightsPanel = nullptr;
   IssuesPanel* m_issuesPanel = nullptr;
   QDockWidget* m_issuesDock = nullptr;
   QMenu* m_recentMenu = nullptr;
@@ -122,6 +139,8 @@ class MainWindow : public QMainWindow {
   QAction* m_stopAction = nullptr;
   QAction* m_resumeAction = nullptr;
   QString m_lastRunDir;
+  DecisionPanel* m_decisionPanel = nullptr;
+  StudyController* m_study = nullptr;
 };
 
 }  // namespace glasswing::studio

@@ -22,10 +22,22 @@ QString secondsText(double seconds) {
   return QStringLiteral("%1 s").arg(QString::number(seconds, 'f', 2));
 }
 
-// "max_depth=6, eta=0.3": the family's hyperparameters as the engine stored them.
+// "max_depth=6, eta=0.3": the family's hyperparameters as the engine stored them; an ensemble's
+// row lists its members ("trial 3 (xgboost) ×0.50, …") instead of their JSON.
 QString paramsText(const nlohmann::ordered_json& params) {
   QStringList parts;
-  if (params.is_object()) {
+  if (params.is_array()) {
+    for (const auto& member : params) {
+      if (!member.is_object()) continue;
+      const auto trial = member.value("trial", nlohmann::ordered_json());
+      const auto family = member.value("family", nlohmann::ordered_json());
+      const auto weight = member.value("weight", nlohmann::ordered_json());
+      QString text = trial.is_number() ? QStringLiteral("trial %1").arg(trial.get<long long>()) : QStringLiteral("?");
+      if (family.is_string()) text += QStringLiteral(" (%1)").arg(QString::fromStdString(family.get<std::string>()));
+      if (weight.is_number()) text += QStringLiteral(" ×%1").arg(QString::number(weight.get<double>(), 'f', 2));
+      parts << text;
+    }
+  } else if (params.is_object()) {
     for (const auto& [name, value] : params.items()) {
       const QString text = value.is_number_float() ? QString::number(value.get<double>(), 'g', 4)
                                                    : QString::fromStdString(value.dump());

@@ -1,5 +1,6 @@
 #include "models/profiletablemodel.hpp"
 
+#include <QFont>
 #include <QLocale>
 #include <QStringList>
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <limits>
 #include <optional>
 
+#include "automl/engine/run.hpp"
 #include "palette.hpp"
 
 namespace glasswing::studio {
@@ -71,7 +73,60 @@ ProfileTableModel::ProfileTableModel(QObject* parent) : QAbstractTableModel(pare
 void ProfileTableModel::setProfiles(std::vector<data::ColumnProfile> profiles) {
   beginResetModel();
   m_profiles = std::move(profiles);
+  m_overrides.clear();
   endResetModel();
+}
+
+QStringList ProfileTableModel::typeChoices() {
+  QStringList names;
+  for (const auto& name : engine::column_type_choices()) names << QString::fromStdString(name);
+  return names;
+}
+
+QString ProfileTableModel::inferredType(int row) const {
+  const auto* profile = profileAt(row);
+  return profile == nullptr ? QString() : typeName(profile->type);
+}
+
+bool ProfileTableModel::isOverridden(int row) const {
+  const auto* profile = profileAt(row);
+  return profile != nullptr && m_overrides.count(profile->name) > 0;
+}
+
+QString ProfileTableModel::effectiveType(int row) const {
+  const auto* profile = profileAt(row);
+  if (profile == nullptr) return {};
+  const auto it = m_overrides.find(profile->name);
+  return it == m_overrides.end() ? typeName(profile->type) : QString::fromStdString(it->second);
+}
+
+bool ProfileTableModel::setTypeOverride(int row, const QString& type) {
+  const auto* profile = profileAt(row);
+  if (profile == nullptr || !typeChoices().contains(type)) return false;
+  if (type == typeName(profile->type)) {
+    m_overrides.erase(profile->name);
+  } else {
+    m_overrides[profile->name] = type.toStdString();
+  }
+  emit dataChanged(index(row, Type), index(row, Type));
+  return true;
+}
+
+void ProfileTableModel::resetType(int row) {
+  const auto* profile = profileAt(row);
+  if (profile == nullptr || m_overrides.erase(profile->name) == 0) return;
+  emit dataChanged(index(row, Type), index(row, Type));
+}
+
+Qt::ItemFlags ProfileTableModel::flags(const QModelIndex& index) const {
+  Qt::ItemFlags f = QAbstractTableModel::flags(index);
+  if (index.isValid() && index.column() == Type) f |= Qt::ItemIsEditable;
+  return f;
+}
+
+bool ProfileTableModel::setData(const QModelIndex& index, const QVariant& value, int role) {
+  if (!index.isValid() || index.column() != Type || role != Qt::EditRole) return false;
+  return setTypeOverride(index.row(), value.toString());
 }
 
 void ProfileTableModel::clear() { setProfiles({}); }
@@ -95,6 +150,16 @@ QVariant ProfileTableModel::data(const QModelIndex& index, int role) const {
   const int column = index.column();
   switch (role) {
     case Qt::DisplayRole: return displayData(*profile, column);
+    case Qt::EditRole:
+      if (column == Type) return effectiveType(index.row());
+      return displayData(*profile, column);
+    case Qt::FontRole:
+      if (column == Type && m_overrides.count(profile->name) > 0) {
+        QFont font;
+        font.setBold(true);
+        return font;
+      }
+      return {};
     case SortRole: return sortData(*profile, column);
     case Qt::ToolTipRole: return toolTipData(*profile, column);
     case Qt::TextAlignmentRole:
@@ -118,7 +183,10 @@ QVariant ProfileTableModel::data(const QModelIndex& index, int role) const {
 QVariant ProfileTableModel::displayData(const ColumnProfile& profile, int column) const {
   switch (column) {
     case Name: return QString::fromStdString(profile.name);
-    case Type: return typeName(profile.type);
+    case Type: {
+      const auto it = m_overrides.find(profile.name);
+      return it == m_overrides.end() ? typeName(profile.type) : QString::fromStdString(it->second);
+    }
     case Missing: return countText(profile.missing);
     case MissingPercent: {
       const double share = missingShare(profile);
@@ -149,7 +217,7 @@ QVariant ProfileTableModel::displayData(const ColumnProfile& profile, int column
 QVariant ProfileTableModel::sortData(const ColumnProfile& profile, int column) const {
   switch (column) {
     case Name: return QString::fromStdString(profile.name).toLower();
-    case Type: return typeName(profile.type);
+    case Type: return displayData(profile, Type);
     case Missing: return static_cast<qulonglong>(profile.missing);
     case MissingPercent: return missingShare(profile);
     case Distinct: return static_cast<qulonglong>(profile.distinct);
@@ -172,11 +240,16 @@ QVariant ProfileTableModel::toolTipData(const ColumnProfile& profile, int column
       return QStringLiteral("%1\n%2 values, %3 missing")
           .arg(QString::fromStdString(profile.name), countText(profile.count),
                countText(profile.missing));
-    case Type:
-      return profile.type_reason.empty()
-                 ? typeName(profile.type)
-                 : QStringLiteral("%1: %2").arg(typeName(profile.type),
-                                                QString::fromStdString(profile.type_reason));
+    case Type: {
+      const QString inferred = profile.type_reason.empty()
+                                   ? typeName(profile.type)
+                                   : QStringLiteral("%1: %2").arg(typeName(profile.type),
+                                                                  QString::fromStdString(profile.type_reason));
+      const auto it = m_overrides.find(profile.name);
+      if (it == m_overrides.end()) return inferred + tr("\nDouble-click to choose another type for the run.");
+      return tr("%1 (override): the run reads this column as %1.\nInferred %2\nRight-click ▸ Reset type to undo.")
+          .arg(QString::fromStdString(it->second), inferred);
+    }
     case TopValues: {
       if (profile.top.empty()) return {};
       QString text = QStringLiteral("Most frequent values of %1:")
@@ -211,7 +284,7 @@ QVariant ProfileTableModel::headerData(int section, Qt::Orientation orientation,
   if (role == Qt::ToolTipRole) {
     switch (section) {
       case Name: return tr("Column name, as in the file's header");
-      case Type: return tr("Inferred type; hover a cell to see why it was chosen");
+      case Type: return tr("Inferred type (bold: your override); hover a cell to see why, double-click to change it");
       case Missing: return tr("Cells that are blank or an NA token");
       case MissingPercent: return tr("Share of rows whose cell is missing");
       case Distinct: return tr("Distinct non-missing values");

@@ -1,6 +1,9 @@
 #include "panels/datapanel.hpp"
 
+#include <QAction>
+#include <QComboBox>
 #include <QFileInfo>
+#include <QStyledItemDelegate>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -36,6 +39,39 @@ QString placeholderText() {
       "or drop a .csv or .csv.gz file on this window.</p>");
 }
 
+// The Type column's editor: a combo of the types a run accepts, committed on choice.
+class TypeDelegate : public QStyledItemDelegate {
+ public:
+  using QStyledItemDelegate::QStyledItemDelegate;
+  QWidget* createEditor(QWidget* parent, const QStyleOptionViewItem& option, const QModelIndex& index) const override {
+    if (index.column() != ProfileTableModel::Type) return QStyledItemDelegate::createEditor(parent, option, index);
+    auto* combo = new QComboBox(parent);
+    combo->addItems(ProfileTableModel::typeChoices());
+    combo->setAccessibleName(DataPanel::tr("Column type"));
+    combo->setToolTip(DataPanel::tr("The type the run reads this column as; ignore drops it."));
+    connect(combo, &QComboBox::activated, this, [this, combo] {
+      auto* self = const_cast<TypeDelegate*>(this);
+      emit self->commitData(combo);
+      emit self->closeEditor(combo);
+    });
+    return combo;
+  }
+  void setEditorData(QWidget* editor, const QModelIndex& index) const override {
+    if (auto* combo = qobject_cast<QComboBox*>(editor)) {
+      combo->setCurrentText(index.data(Qt::EditRole).toString());
+      return;
+    }
+    QStyledItemDelegate::setEditorData(editor, index);
+  }
+  void setModelData(QWidget* editor, QAbstractItemModel* model, const QModelIndex& index) const override {
+    if (auto* combo = qobject_cast<QComboBox*>(editor)) {
+      model->setData(index, combo->currentText(), Qt::EditRole);
+      return;
+    }
+    QStyledItemDelegate::setModelData(editor, model, index);
+  }
+};
+
 }  // namespace
 
 DataPanel::DataPanel(QWidget* parent)
@@ -61,7 +97,16 @@ DataPanel::DataPanel(QWidget* parent)
   m_table->setModel(m_proxy);
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-  m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  // Only the Type column is editable (ProfileTableModel::flags).
+  m_table->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed |
+                           QAbstractItemView::SelectedClicked);
+  m_table->setItemDelegateForColumn(ProfileTableModel::Type, new TypeDelegate(m_table));
+  m_resetType = new QAction(tr("Reset type"), m_table);
+  m_resetType->setToolTip(tr("Use the inferred type of the selected column again."));
+  m_table->addAction(m_resetType);
+  m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+  connect(m_resetType, &QAction::triggered, this, [this] { resetColumnType(m_selectedName); });
+  connect(m_model, &QAbstractItemModel::dataChanged, this, &DataPanel::onTypeEdited);
   m_table->setAlternatingRowColors(true);
   m_table->setWordWrap(false);
   m_table->setTextElideMode(Qt::ElideRight);
@@ -106,6 +151,9 @@ void DataPanel::setDataset(std::shared_ptr<const LoadedDataset> dataset) {
   m_selectedName.clear();
   m_table->sortByColumn(-1, Qt::AscendingOrder);  // back to file order for a new table
   m_model->setProfiles(m_dataset->profiles);
+  m_shownTypes.clear();
+  for (int row = 0; row < m_model->rowCount(); ++row)
+    m_shownTypes[m_model->profileAt(row)->name] = m_model->inferredType(row).toStdString();
   m_chart->clear();
 
   const QFileInfo file(m_dataset->path);
@@ -131,6 +179,7 @@ void DataPanel::clear() {
   m_dataset.reset();
   m_selectedName.clear();
   m_model->clear();
+  m_shownTypes.clear();
   m_chart->clear();
   m_header->clear();
   m_placeholder->setText(placeholderText());
@@ -163,6 +212,41 @@ bool DataPanel::selectColumnByName(const QString& name) {
 }
 
 QString DataPanel::selectedColumnName() const { return m_selectedName; }
+
+namespace {
+int rowOf(const ProfileTableModel& model, const QString& column) {
+  for (int row = 0; row < model.rowCount(); ++row)
+    if (QString::fromStdString(model.profileAt(row)->name) == column) return row;
+  return -1;
+}
+}  // namespace
+
+bool DataPanel::setColumnType(const QString& column, const QString& type) {
+  const int row = rowOf(*m_model, column);
+  return row >= 0 && m_model->setTypeOverride(row, type);
+}
+
+void DataPanel::resetColumnType(const QString& column) {
+  const int row = rowOf(*m_model, column);
+  if (row >= 0) m_model->resetType(row);
+}
+
+std::map<std::string, std::string> DataPanel::columnTypes() const { return m_model->typeOverrides(); }
+
+// A changed Type cell (the delegate, setColumnType or a reset): says what changed, once.
+void DataPanel::onTypeEdited(const QModelIndex& topLeft, const QModelIndex& bottomRight) {
+  if (topLeft.column() > ProfileTableModel::Type || bottomRight.column() < ProfileTableModel::Type) return;
+  for (int row = topLeft.row(); row <= bottomRight.row(); ++row) {
+    const auto* profile = m_model->profileAt(row);
+    if (profile == nullptr) continue;
+    const std::string to = m_model->effectiveType(row).toStdString();
+    std::string& shown = m_shownTypes[profile->name];
+    if (shown == to) continue;
+    const std::string from = shown;
+    shown = to;
+    emit typeOverridden(QString::fromStdString(profile->name), QString::fromStdString(from), QString::fromStdString(to));
+  }
+}
 
 void DataPanel::onCurrentRowChanged() {
   const QModelIndex source = m_proxy->mapToSource(m_table->currentIndex());

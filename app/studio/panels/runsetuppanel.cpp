@@ -22,6 +22,7 @@
 #include "automl/common/error.hpp"
 #include "automl/data/profile.hpp"
 #include "automl/metrics/metrics.hpp"
+#include "panels/searchspacedialog.hpp"
 #include "workers/csvloader.hpp"
 
 namespace glasswing::studio {
@@ -67,7 +68,9 @@ RunSetupPanel::RunSetupPanel(QWidget* parent)
       m_browse(new QPushButton(tr("Browse…"), this)),
       m_start(new QPushButton(tr("&Start"), this)),
       m_stop(new QPushButton(tr("S&top"), this)),
-      m_resume(new QPushButton(tr("&Resume"), this)) {
+      m_resume(new QPushButton(tr("&Resume"), this)),
+      m_spaceButton(new QPushButton(tr("Search s&pace…"), this)),
+      m_spaceSummary(new QLabel(this)) {
   m_target->setObjectName(QStringLiteral("target"));
   m_target->setToolTip(tr("The column the models learn to predict."));
   m_target->setMinimumContentsLength(16);
@@ -137,6 +140,12 @@ RunSetupPanel::RunSetupPanel(QWidget* parent)
   form->addRow(tr("Time &budget:"), m_budget);
   form->addRow(tr("Max tri&als:"), m_maxTrials);
   form->addRow(tr("Model &families:"), m_families);
+  m_spaceButton->setToolTip(tr("Fix a hyperparameter or narrow its range for the chosen families."));
+  m_spaceSummary->setAccessibleName(tr("Search space edits"));
+  auto* spaceRow = new QHBoxLayout;
+  spaceRow->addWidget(m_spaceButton);
+  spaceRow->addWidget(m_spaceSummary, 1);
+  form->addRow(QString(), spaceRow);
   form->addRow(tr("&Device:"), m_device);
   form->addRow(tr("&CV folds:"), m_cv);
   form->addRow(tr("S&eed:"), m_seed);
@@ -187,6 +196,7 @@ RunSetupPanel::RunSetupPanel(QWidget* parent)
   connect(m_cv, &QSpinBox::valueChanged, this, &RunSetupPanel::changed);
   connect(m_seed, &QSpinBox::valueChanged, this, &RunSetupPanel::changed);
   connect(m_folder, &QLineEdit::textChanged, this, &RunSetupPanel::changed);
+  connect(m_spaceButton, &QPushButton::clicked, this, &RunSetupPanel::editSearchSpace);
 
   loadSettings();
   setDataset(nullptr);
@@ -200,6 +210,7 @@ QString RunSetupPanel::defaultRunsFolder() {
 
 void RunSetupPanel::setDataset(std::shared_ptr<const LoadedDataset> dataset) {
   m_dataset = std::move(dataset);
+  m_columnTypes.clear();  // type overrides belong to a file
   m_restoring = true;
   m_target->clear();
   if (m_dataset) {
@@ -318,6 +329,8 @@ std::optional<engine::RunSettings> RunSetupPanel::runSettings(QString* error) co
   settings.seed = static_cast<std::uint64_t>(m_seed->value());
   settings.device = m_device->currentText().toStdString();
   for (const QString& family : families()) settings.models.push_back(family.toStdString());
+  settings.column_types = m_columnTypes;
+  settings.space = m_space;
   return settings;
 }
 
@@ -344,8 +357,40 @@ bool RunSetupPanel::setMetric(const QString& metric) {
   return true;
 }
 
+void RunSetupPanel::setColumnTypes(const std::map<std::string, std::string>& types) { m_columnTypes = types; }
+
+bool RunSetupPanel::setSearchSpace(const nlohmann::ordered_json& space, QString* error) {
+  nlohmann::ordered_json checked;
+  try {
+    checked = engine::check_space_edits(space);
+  } catch (const std::exception& e) {
+    if (error) *error = QString::fromUtf8(e.what());
+    return false;
+  }
+  const bool edited = checked != m_space;
+  m_space = std::move(checked);
+  m_spaceSummary->setText(searchSpaceSummary());
+  if (edited) {
+    changed();
+    emit searchSpaceEdited(QString::fromStdString(m_space.dump()));
+  }
+  return true;
+}
+
+QString RunSetupPanel::searchSpaceSummary() const {
+  int count = 0;
+  for (const auto& [family, params] : m_space.items()) count += static_cast<int>(params.size());
+  return count == 0 ? tr("default ranges") : tr("%n parameter(s) edited", nullptr, count);
+}
+
+void RunSetupPanel::editSearchSpace() {
+  SearchSpaceDialog dialog(families(), m_space, this);
+  if (dialog.exec() == QDialog::Accepted && dialog.isValid()) setSearchSpace(dialog.edits());
+}
+
 void RunSetupPanel::setTimeBudget(double seconds) { m_budget->setValue(seconds); }
 void RunSetupPanel::setMaxTrials(int trials) { m_maxTrials->setValue(trials); }
+void RunSetupPanel::setCvFolds(int folds) { m_cv->setValue(std::max(1, folds)); }
 void RunSetupPanel::setRunsFolder(const QString& folder) { m_folder->setText(folder); }
 
 void RunSetupPanel::setFamilies(const QStringList& families) {
@@ -389,6 +434,15 @@ void RunSetupPanel::loadSettings() {
   m_cv->setValue(settings.value(QStringLiteral("cv"), 1).toInt());
   m_seed->setValue(settings.value(QStringLiteral("seed"), 0).toInt());
   m_folder->setText(settings.value(QStringLiteral("runsFolder"), defaultRunsFolder()).toString());
+  // Space edits this Glasswing refuses (an older version's parameter) are dropped.
+  m_space = nlohmann::ordered_json::object();
+  const auto storedSpace = nlohmann::ordered_json::parse(
+      settings.value(QStringLiteral("space"), QStringLiteral("{}")).toString().toStdString(), nullptr, false);
+  try {
+    if (!storedSpace.is_discarded()) m_space = engine::check_space_edits(storedSpace);
+  } catch (const std::exception&) {
+  }
+  m_spaceSummary->setText(searchSpaceSummary());
   settings.endGroup();
   updateMetrics();
   m_restoring = false;
@@ -407,6 +461,7 @@ void RunSetupPanel::saveSettings() const {
   settings.setValue(QStringLiteral("cv"), m_cv->value());
   settings.setValue(QStringLiteral("seed"), m_seed->value());
   settings.setValue(QStringLiteral("runsFolder"), m_folder->text());
+  settings.setValue(QStringLiteral("space"), QString::fromStdString(m_space.dump()));
   settings.endGroup();
 }
 

@@ -11,13 +11,16 @@
 //
 // Settings persist in QSettings (group "run") on every change and are restored on construction;
 // the target is remembered by name and chosen again when a file with that column is loaded.
-// Column type overrides are not offered: engine::RunSettings has no way to pass them yet.
+// Column type overrides come from the data panel (setColumnTypes; per file, not persisted);
+// search-space edits from the "Search space…" dialog (SearchSpaceDialog), persisted with the rest.
 
 #include <QString>
 #include <QStringList>
 #include <QWidget>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "automl/engine/run.hpp"
 
@@ -61,9 +64,22 @@ class RunSetupPanel : public QWidget {
   bool setMetric(const QString& metric);
   void setTimeBudget(double seconds);  // 0: none
   void setMaxTrials(int trials);       // 0: none
+  void setCvFolds(int folds);          // < 2: auto (chosen from the data size)
   void setFamilies(const QStringList& families);
   QStringList families() const;
   void setRunsFolder(const QString& folder);
+  // The data panel's type overrides (engine::RunSettings::column_types); cleared by setDataset.
+  void setColumnTypes(const std::map<std::string, std::string>& types);
+  const std::map<std::string, std::string>& columnTypes() const { return m_columnTypes; }
+  // Search-space edits (engine::RunSettings::space): checked by engine::check_space_edits; false
+  // with `error` set (one line) when refused, the current edits kept. Emits searchSpaceEdited.
+  bool setSearchSpace(const nlohmann::ordered_json& space, QString* error = nullptr);
+  const nlohmann::ordered_json& searchSpace() const { return m_space; }
+  // Opens the "Search space…" dialog for the checked families (modal).
+  void editSearchSpace();
+  QPushButton* searchSpaceButton() const { return m_spaceButton; }
+  // The summary beside the button ("default", "2 parameters edited").
+  QString searchSpaceSummary() const;
   // The metrics the metric combo offers now ("auto" first).
   QStringList metricChoices() const;
   // The task the run will have with "auto": inferred from the target; empty when unknown.
@@ -89,6 +105,8 @@ class RunSetupPanel : public QWidget {
   void startRequested();
   void stopRequested();
   void resumeRequested();
+  // The user changed the search-space edits (the new RunSettings::space as compact JSON).
+  void searchSpaceEdited(const QString& json);
 
  private:
   void onTargetChanged();
@@ -112,6 +130,10 @@ class RunSetupPanel : public QWidget {
   QPushButton* m_start = nullptr;
   QPushButton* m_stop = nullptr;
   QPushButton* m_resume = nullptr;
+  QPushButton* m_spaceButton = nullptr;
+  QLabel* m_spaceSummary = nullptr;
+  nlohmann::ordered_json m_space = nlohmann::ordered_json::object();
+  std::map<std::string, std::string> m_columnTypes;
   QString m_inferredTask;
   QString m_savedTarget;
   QString m_savedMetric;

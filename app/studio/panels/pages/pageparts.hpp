@@ -1,0 +1,38 @@
+#pragma once
+// Small widgets shared by the Insights pages P6-P10: a notices label, a "Details" toggle (summary
+// first, details on demand), number formatting, and a chart's "Export…" button.
+
+#include <QString>
+#include <QStringList>
+#include <string>
+#include <vector>
+
+QT_BEGIN_NAMESPACE
+class QLabel;
+class QPushButton;
+class QToolButton;
+class QWidget;
+QT_END_NAMESPACE
+
+namespace glasswing::studio::pageparts {
+
+// A word-wrapped label for a page's notices (hidden while there are none).
+QLabel* noticeLabel(QWidget* parent);
+// Shows `notices` as one line each (hides the label when empty).
+void setNotices(QLabel* label, const std::vector<std::string>& notices);
+QStringList toStringList(const std::vector<std::string>& lines);
+
+// `{"key": "value"}` as compact JSON (values escaped), for InsightPage::interacted details.
+QString jsonDetail(const QString& key, const QString& value);
+
+// A number for a table or a summary: NaN/inf as "—", else up to `digits` significant digits.
+QString number(double value, int digits = 4);
+
+// A checkable "Details" button that shows `details` while checked (hidden at first).
+QToolButton* detailsToggle(const QString& text, QWidget* details, QWidget* parent);
+
+// "Export chart…": asks for a .png/.svg file and writes `chart` through exportWidgetImage;
+// returns the path written ("" when cancelled or failed; `error` then says why).
+QString exportChartWithDialog(QWidget* chart, QWidget* dialogParent, const QString& suggestedName, QString* error);
+
+}  // namespace glasswing::studio::pageparts
