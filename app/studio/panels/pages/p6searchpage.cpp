@@ -28,30 +28,6 @@ namespace glasswing::studio {
 
 namespace {
 
-QChartView* newChartView(QWidget* parent, const QString& name) {
-  auto* view = new QChartView(parent);
-  QChart* chart = view->chart();
-  chart->setTheme(QChart::ChartThemeLight);
-  chart->setAnimationOptions(QChart::NoAnimation);
-  chart->setBackgroundRoundness(0);
-  chart->setMargins(QMargins(8, 4, 12, 4));
-  QFont font = chart->titleFont();
-  font.setBold(true);
-  chart->setTitleFont(font);
-  view->setRenderHint(QPainter::Antialiasing);
-  view->setMinimumHeight(260);
-  view->setAccessibleName(name);
-  return view;
-}
-
-void resetChart(QChart* chart) {
-  chart->removeAllSeries();
-  for (auto* axis : chart->axes()) {
-    chart->removeAxis(axis);
-    delete axis;
-  }
-}
-
 QStandardItem* item(const QString& text, const QVariant& sortKey) {
   auto* it = new QStandardItem(text);
   it->setData(sortKey, Qt::UserRole);
@@ -82,7 +58,7 @@ SearchPage::SearchPage(QWidget* parent) : InsightPage(parent) {
   auto* exportScore = new QPushButton(tr("Export chart…"), content);
   scoreBar->addWidget(exportScore);
   layout->addLayout(scoreBar);
-  m_scoreView = newChartView(content, tr("Best score"));
+  m_scoreView = pageparts::chartView(content, tr("Best score"), 260);
   layout->addWidget(m_scoreView);
   connect(m_axisChoice, &QComboBox::currentIndexChanged, this, [this](int index) {
     setTimeAxis(index == 1);
@@ -128,7 +104,7 @@ SearchPage::SearchPage(QWidget* parent) : InsightPage(parent) {
   familyBar->addWidget(m_family);
   familyBar->addStretch(1);
   parallelLayout->addLayout(familyBar);
-  m_parallelView = newChartView(parallelBox, tr("Parallel coordinates"));
+  m_parallelView = pageparts::chartView(parallelBox, tr("Parallel coordinates"), 260);
   parallelLayout->addWidget(m_parallelView);
   connect(m_family, &QComboBox::currentIndexChanged, this, [this](int) {
     drawParallel();
@@ -153,9 +129,9 @@ void SearchPage::clear() {
   m_insights.reset();
   m_summary->setText(tr("No run is shown yet: the search appears here when a run finishes."));
   pageparts::setNotices(m_notices, {});
-  resetChart(m_scoreView->chart());
+  pageparts::resetChart(m_scoreView->chart());
   m_scoreView->chart()->setTitle({});
-  resetChart(m_parallelView->chart());
+  pageparts::resetChart(m_parallelView->chart());
   m_trials->clear();
   {
     const QSignalBlocker block(m_family);
@@ -244,7 +220,7 @@ void SearchPage::setTimeAxis(bool byTime) {
 
 void SearchPage::drawScore() {
   QChart* chart = m_scoreView->chart();
-  resetChart(chart);
+  pageparts::resetChart(chart);
   m_dotCount = m_bestCount = m_problemCount = 0;
   if (!m_insights || !m_insights->search.analysis) return;
   const auto& a = *m_insights->search.analysis;
@@ -338,7 +314,7 @@ void SearchPage::drawScore() {
 
 void SearchPage::drawParallel() {
   QChart* chart = m_parallelView->chart();
-  resetChart(chart);
+  pageparts::resetChart(chart);
   chart->legend()->hide();
   m_parallelLines = 0;
   m_parallelAxes.clear();
@@ -416,17 +392,8 @@ QAbstractItemModel* SearchPage::trialsModel() const { return m_proxy; }
 QWidget* SearchPage::parallelChartView() const { return m_parallelView; }
 QString SearchPage::parallelFamily() const { return m_family->currentText(); }
 
-QStringList SearchPage::parallelFamilies() const {
-  QStringList out;
-  for (int i = 0; i < m_family->count(); ++i) out << m_family->itemText(i);
-  return out;
-}
+QStringList SearchPage::parallelFamilies() const { return pageparts::comboItems(m_family); }
 
-bool SearchPage::setParallelFamily(const QString& family) {
-  const int index = m_family->findText(family);
-  if (index < 0) return false;
-  m_family->setCurrentIndex(index);
-  return true;
-}
+bool SearchPage::setParallelFamily(const QString& family) { return pageparts::selectComboText(m_family, family); }
 
 }  // namespace glasswing::studio

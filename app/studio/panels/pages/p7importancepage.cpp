@@ -154,17 +154,8 @@ void ImportancePage::draw() {
 QString ImportancePage::summaryText() const { return m_summary->text(); }
 QString ImportancePage::scope() const { return m_scope->currentText(); }
 
-QStringList ImportancePage::scopes() const {
-  QStringList out;
-  for (int i = 0; i < m_scope->count(); ++i) out << m_scope->itemText(i);
-  return out;
-}
+QStringList ImportancePage::scopes() const { return pageparts::comboItems(m_scope); }
 
-bool ImportancePage::setScope(const QString& scope) {
-  const int index = m_scope->findText(scope);
-  if (index < 0) return false;
-  m_scope->setCurrentIndex(index);
-  return true;
-}
+bool ImportancePage::setScope(const QString& scope) { return pageparts::selectComboText(m_scope, scope); }
 
 }  // namespace glasswing::studio

@@ -33,31 +33,6 @@ constexpr std::size_t kWaterfallSteps = 10;
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-QChartView* newChartView(QWidget* parent, const QString& name) {
-  auto* view = new QChartView(parent);
-  QChart* chart = view->chart();
-  chart->setTheme(QChart::ChartThemeLight);
-  chart->setAnimationOptions(QChart::NoAnimation);
-  chart->setBackgroundRoundness(0);
-  chart->setMargins(QMargins(8, 4, 12, 4));
-  QFont font = chart->titleFont();
-  font.setBold(true);
-  chart->setTitleFont(font);
-  view->setRenderHint(QPainter::Antialiasing);
-  view->setMinimumHeight(280);
-  view->setAccessibleName(name);
-  return view;
-}
-
-void resetChart(QChart* chart) {
-  chart->removeAllSeries();
-  for (auto* axis : chart->axes()) {
-    chart->removeAxis(axis);
-    delete axis;
-  }
-  chart->setTitle({});
-}
-
 QWidget* tabPage(QWidget* parent, QVBoxLayout** layout) {
   auto* page = new QWidget(parent);
   *layout = new QVBoxLayout(page);
@@ -106,7 +81,7 @@ ExplanationsPage::ExplanationsPage(QWidget* parent) : InsightPage(parent) {
   l->addLayout(outputBar);
   m_shap = new HBarChart(page);
   l->addWidget(m_shap);
-  m_beeswarm = newChartView(page, tr("SHAP beeswarm"));
+  m_beeswarm = pageparts::chartView(page, tr("SHAP beeswarm"), 280);
   l->addWidget(m_beeswarm);
   m_tabs->addTab(page, tr("SHAP"));
 
@@ -138,7 +113,7 @@ ExplanationsPage::ExplanationsPage(QWidget* parent) : InsightPage(parent) {
   pdpBar->addWidget(m_pdpColumn);
   pdpBar->addStretch(1);
   l->addLayout(pdpBar);
-  m_pdp = newChartView(page, tr("Partial dependence"));
+  m_pdp = pageparts::chartView(page, tr("Partial dependence"), 280);
   l->addWidget(m_pdp);
   m_tabs->addTab(page, tr("PDP / ICE"));
   connect(m_pdpColumn, &QComboBox::currentIndexChanged, this, [this](int) {
@@ -193,8 +168,8 @@ void ExplanationsPage::clear() {
   m_shap->clear();
   m_waterfall->clear();
   m_coefficients->clear();
-  resetChart(m_beeswarm->chart());
-  resetChart(m_pdp->chart());
+  pageparts::resetChart(m_beeswarm->chart());
+  pageparts::resetChart(m_pdp->chart());
   {
     const QSignalBlocker b1(m_shapOutput), b2(m_pdpColumn), b3(m_row), b4(m_coefOutput);
     m_coefOutput->clear();
@@ -284,7 +259,7 @@ void ExplanationsPage::setInsights(const std::shared_ptr<const transparency::Run
 
 void ExplanationsPage::drawShap() {
   m_shap->clear();
-  resetChart(m_beeswarm->chart());
+  pageparts::resetChart(m_beeswarm->chart());
   m_beeswarmPoints = 0;
   m_beeswarmFeatures.clear();
   if (!m_insights) return;
@@ -315,7 +290,7 @@ void ExplanationsPage::drawShap() {
 
 void ExplanationsPage::drawBeeswarm(int output) {
   QChart* chart = m_beeswarm->chart();
-  resetChart(chart);
+  pageparts::resetChart(chart);
   const auto& g = m_insights->explanations.shap->outputs[static_cast<std::size_t>(output)];
   const int n = static_cast<int>(g.beeswarm.size());
   chart->setTitle(tr("SHAP beeswarm: one dot per row; colour = the feature's value (low / high / missing)"));
@@ -455,7 +430,7 @@ void ExplanationsPage::chooseRow(std::size_t row) {
 
 void ExplanationsPage::drawPdp() {
   QChart* chart = m_pdp->chart();
-  resetChart(chart);
+  pageparts::resetChart(chart);
   m_iceLines = m_pdpPoints = 0;
   if (!m_insights) return;
   const auto& ex = m_insights->explanations;
@@ -589,17 +564,8 @@ QString ExplanationsPage::rowNoticeText() const { return m_rowNotice->text(); }
 QWidget* ExplanationsPage::beeswarmView() const { return m_beeswarm; }
 QWidget* ExplanationsPage::pdpView() const { return m_pdp; }
 
-QStringList ExplanationsPage::pdpColumns() const {
-  QStringList out;
-  for (int i = 0; i < m_pdpColumn->count(); ++i) out << m_pdpColumn->itemText(i);
-  return out;
-}
+QStringList ExplanationsPage::pdpColumns() const { return pageparts::comboItems(m_pdpColumn); }
 
-bool ExplanationsPage::setPdpColumn(const QString& column) {
-  const int index = m_pdpColumn->findText(column);
-  if (index < 0) return false;
-  m_pdpColumn->setCurrentIndex(index);
-  return true;
-}
+bool ExplanationsPage::setPdpColumn(const QString& column) { return pageparts::selectComboText(m_pdpColumn, column); }
 
 }  // namespace glasswing::studio

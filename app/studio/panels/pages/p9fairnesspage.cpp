@@ -267,11 +267,7 @@ void FairnessPage::show(const QString& column, std::shared_ptr<const transparenc
   emit fairnessShown(column);
 }
 
-QStringList FairnessPage::columns() const {
-  QStringList out;
-  for (int i = 0; i < m_chooser->count(); ++i) out << m_chooser->itemText(i);
-  return out;
-}
+QStringList FairnessPage::columns() const { return pageparts::comboItems(m_chooser); }
 
 QString FairnessPage::summaryText() const { return m_summary->text(); }
 QString FairnessPage::noticeText() const { return m_notices->text(); }

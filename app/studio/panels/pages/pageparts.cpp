@@ -1,5 +1,11 @@
 #include "panels/pages/pageparts.hpp"
 
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QFont>
+#include <QPainter>
+
 #include <QFileDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -71,6 +77,44 @@ QString exportChartWithDialog(QWidget* chart, QWidget* dialogParent, const QStri
   if (path.isEmpty()) return {};
   if (!exportWidgetImage(chart, path, error)) return {};
   return path;
+}
+
+QChartView* chartView(QWidget* parent, const QString& name, int minimumHeight) {
+  auto* view = new QChartView(parent);
+  QChart* chart = view->chart();
+  chart->setTheme(QChart::ChartThemeLight);
+  chart->setAnimationOptions(QChart::NoAnimation);
+  chart->setBackgroundRoundness(0);
+  chart->setMargins(QMargins(8, 4, 12, 4));
+  QFont font = chart->titleFont();
+  font.setBold(true);
+  chart->setTitleFont(font);
+  view->setRenderHint(QPainter::Antialiasing);
+  view->setMinimumHeight(minimumHeight);
+  view->setAccessibleName(name);
+  return view;
+}
+
+void resetChart(QChart* chart) {
+  chart->removeAllSeries();
+  for (auto* axis : chart->axes()) {
+    chart->removeAxis(axis);
+    delete axis;
+  }
+  chart->setTitle({});
+}
+
+QStringList comboItems(const QComboBox* combo) {
+  QStringList out;
+  for (int i = 0; i < combo->count(); ++i) out << combo->itemText(i);
+  return out;
+}
+
+bool selectComboText(QComboBox* combo, const QString& text) {
+  const int index = combo->findText(text);
+  if (index < 0) return false;
+  combo->setCurrentIndex(index);
+  return true;
 }
 
 }  // namespace glasswing::studio::pageparts

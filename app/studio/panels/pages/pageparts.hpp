@@ -8,6 +8,9 @@
 #include <vector>
 
 QT_BEGIN_NAMESPACE
+class QChart;
+class QChartView;
+class QComboBox;
 class QLabel;
 class QPushButton;
 class QToolButton;
@@ -34,5 +37,14 @@ QToolButton* detailsToggle(const QString& text, QWidget* details, QWidget* paren
 // "Export chart…": asks for a .png/.svg file and writes `chart` through exportWidgetImage;
 // returns the path written ("" when cancelled or failed; `error` then says why).
 QString exportChartWithDialog(QWidget* chart, QWidget* dialogParent, const QString& suggestedName, QString* error);
+
+// A chart view in the pages' style (light theme, no animation, bold title, antialiased) named
+// `name` for accessibility; and a chart emptied of its series, axes and title.
+QChartView* chartView(QWidget* parent, const QString& name, int minimumHeight);
+void resetChart(QChart* chart);
+
+// A selector's items, and choosing one by its text (false when it has none such).
+QStringList comboItems(const QComboBox* combo);
+bool selectComboText(QComboBox* combo, const QString& text);
 
 }  // namespace glasswing::studio::pageparts
