@@ -40,9 +40,7 @@ QStandardItem* item(const QString& text, const QVariant& sortKey) {
 SearchPage::SearchPage(QWidget* parent) : InsightPage(parent) {
   auto* content = new QWidget;
   auto* layout = new QVBoxLayout(content);
-  m_summary = new QLabel(content);
-  m_summary->setWordWrap(true);
-  m_summary->setTextFormat(Qt::PlainText);
+  m_summary = pageparts::summaryLabel(content);
   m_notices = pageparts::noticeLabel(content);
   layout->addWidget(m_summary);
   layout->addWidget(m_notices);

@@ -20,9 +20,7 @@ namespace glasswing::studio {
 ImportancePage::ImportancePage(QWidget* parent) : InsightPage(parent) {
   auto* content = new QWidget;
   auto* layout = new QVBoxLayout(content);
-  m_summary = new QLabel(content);
-  m_summary->setWordWrap(true);
-  m_summary->setTextFormat(Qt::PlainText);
+  m_summary = pageparts::summaryLabel(content);
   m_notices = pageparts::noticeLabel(content);
   layout->addWidget(m_summary);
   layout->addWidget(m_notices);

@@ -54,9 +54,7 @@ struct ExplanationsPage::RowJob {
 ExplanationsPage::ExplanationsPage(QWidget* parent) : InsightPage(parent) {
   auto* content = new QWidget;
   auto* layout = new QVBoxLayout(content);
-  m_summary = new QLabel(content);
-  m_summary->setWordWrap(true);
-  m_summary->setTextFormat(Qt::PlainText);
+  m_summary = pageparts::summaryLabel(content);
   m_notices = pageparts::noticeLabel(content);
   layout->addWidget(m_summary);
   layout->addWidget(m_notices);

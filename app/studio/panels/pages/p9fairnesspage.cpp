@@ -45,9 +45,7 @@ FairnessPage::FairnessPage(QWidget* parent) : InsightPage(parent) {
   bar->addStretch(1);
   bar->addWidget(exportButton);
   layout->addLayout(bar);
-  m_summary = new QLabel(content);
-  m_summary->setWordWrap(true);
-  m_summary->setTextFormat(Qt::PlainText);
+  m_summary = pageparts::summaryLabel(content);
   m_notices = pageparts::noticeLabel(content);
   layout->addWidget(m_summary);
   layout->addWidget(m_notices);

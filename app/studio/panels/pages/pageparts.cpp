@@ -20,6 +20,13 @@
 
 namespace glasswing::studio::pageparts {
 
+QLabel* summaryLabel(QWidget* parent) {
+  auto* label = new QLabel(parent);
+  label->setWordWrap(true);
+  label->setTextFormat(Qt::PlainText);
+  return label;
+}
+
 QLabel* noticeLabel(QWidget* parent) {
   auto* label = new QLabel(parent);
   label->setWordWrap(true);

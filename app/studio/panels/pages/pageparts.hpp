@@ -19,6 +19,9 @@ QT_END_NAMESPACE
 
 namespace glasswing::studio::pageparts {
 
+// A page's one-paragraph summary: word-wrapped plain text.
+QLabel* summaryLabel(QWidget* parent);
+
 // A word-wrapped label for a page's notices (hidden while there are none).
 QLabel* noticeLabel(QWidget* parent);
 // Shows `notices` as one line each (hides the label when empty).
