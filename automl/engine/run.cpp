@@ -1972,31 +1972,55 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
     if (ens_cands.size() < 2) {
       decision.reason = "fewer than 2 candidates (other than the constant baseline) with out-of-fold predictions from this process";
     } else {
-      std::vector<std::span<const double>> preds;
-      for (const auto* t : ens_cands) preds.emplace_back(oof.at(t->number));
       EnsembleTarget y;
       y.outputs = p.outputs();
       y.y_class = p.y_class;
       y.y_value = p.y_value;
-      try {
-        selection = select_ensemble(preds, y, metric);
-        decision = decide_ensemble(*selection, metric);
-      } catch (const Error& e) {
-        decision.reason = std::string("ensemble selection failed: ") + e.what();
+      auto select = [&] {
+        std::vector<std::span<const double>> preds;
+        for (const auto* t : ens_cands) preds.emplace_back(oof.at(t->number));
+        try {
+          selection = select_ensemble(preds, y, metric);
+          decision = decide_ensemble(*selection, metric);
+        } catch (const Error& e) {
+          selection.reset();
+          decision = EnsembleDecision{};
+          decision.reason = std::string("ensemble selection failed: ") + e.what();
+        }
+      };
+      select();
+      // Under a budget, an ensemble whose members' refits would overrun it is selected again
+      // without its most expensive member other than the best single candidate (ens_cands[0], so
+      // the ensemble is still compared with the best candidate), while two candidates remain; the
+      // candidates left out for time are recorded.
+      if (reserve) {
+        ordered_json left_out = ordered_json::array();
+        while (decision.kept) {
+          double refit_est = 0, worst_s = -1;
+          std::size_t worst = 0;
+          for (std::size_t k = 0; k < ens_cands.size(); ++k) {
+            if (selection->counts[k] == 0) continue;
+            const double s = reserve->candidate_s(*ens_cands[k]);
+            refit_est += s;
+            if (k > 0 && s > worst_s) worst_s = s, worst = k;
+          }
+          if (after(Clock::now(), refit_est) <= t_end) break;
+          if (ens_cands.size() <= 2 || worst == 0) {
+            decision.kept = false;
+            decision.reason = "the ensemble would improve the out-of-fold score, but refitting its members (about " +
+                              num(refit_est) + " s) would overrun the time budget";
+            break;
+          }
+          left_out.push_back({{"trial", ens_cands[worst]->number}, {"family", family_of(*ens_cands[worst])},
+                              {"refit_estimate_s", worst_s}});
+          ens_cands.erase(ens_cands.begin() + static_cast<std::ptrdiff_t>(worst));
+          select();
+        }
+        if (!left_out.empty()) ensemble_json["left_out_for_time"] = left_out;
       }
     }
   } else {
     decision.reason = "ensembling is off (ensemble_candidates < 2)";
-  }
-  if (decision.kept && reserve) {
-    double refit_est = 0;
-    for (std::size_t k = 0; k < ens_cands.size(); ++k)
-      if (selection->counts[k] > 0) refit_est += reserve->candidate_s(*ens_cands[k]);
-    if (after(Clock::now(), refit_est) > t_end) {
-      decision.kept = false;
-      decision.reason = "the ensemble would improve the out-of-fold score, but refitting its members (about " + num(refit_est) +
-                        " s) would overrun the time budget";
-    }
   }
   ensemble_json["kept"] = decision.kept;
   ensemble_json["reason"] = decision.reason;
