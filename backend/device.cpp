@@ -1,5 +1,9 @@
 #include "backend/device.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include "automl/common/error.hpp"
 
 namespace glasswing::backend {
@@ -40,6 +44,15 @@ ResolvedDevice resolve_device(const DeviceContext& context, const DeviceSupport&
       return {false, "cpu", "device auto: took cpu because " + why};
   }
   return {false, "cpu", ""};
+}
+
+void prefer_passive_openmp(char** argv) noexcept {
+  constexpr const char* kMarker = "GLASSWING_OMP_REEXEC";
+  if (argv == nullptr || argv[0] == nullptr) return;
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv(kMarker) != nullptr) return;
+  if (::setenv("OMP_WAIT_POLICY", "PASSIVE", 0) != 0 || ::setenv(kMarker, "1", 1) != 0) return;
+  ::execv("/proc/self/exe", argv);
+  // Not re-executed (no /proc): go on spinning, as before.
 }
 
 }  // namespace glasswing::backend

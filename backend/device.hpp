@@ -46,4 +46,14 @@ struct ResolvedDevice {
 // Applies the rules above; throws Error(Resource) for an impossible cuda request.
 ResolvedDevice resolve_device(const DeviceContext& context, const DeviceSupport& support);
 
+// OpenMP threads (XGBoost's and LibTorch's pools, libgomp) spin while they wait by default; on a
+// machine where other work competes for the cores (other programs, or the Studio's own GUI and X
+// server) a spinning pool is descheduled mid-barrier and a fit takes up to ten times longer
+// (bench/automl: a 35k-row XGBoost fit 74 s spinning, 8.5 s passive). libgomp reads
+// OMP_WAIT_POLICY once, when it is loaded at process start, so the executables call this first
+// thing in main(): when OMP_WAIT_POLICY is unset it sets it to PASSIVE and re-executes the program
+// (/proc/self/exe, same arguments, same process id). A value the user set is kept. Returns only
+// when nothing was to be done or the re-execution failed (the program then goes on as it is).
+void prefer_passive_openmp(char** argv) noexcept;
+
 }  // namespace glasswing::backend

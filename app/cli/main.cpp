@@ -8,9 +8,11 @@
 
 #include "app/cli/commands.hpp"
 #include "automl/common/error.hpp"
+#include "backend/device.hpp"
 #include "glasswing/common/version.hpp"
 
 int main(int argc, char** argv) {
+  glasswing::backend::prefer_passive_openmp(argv);  // before anything: see backend/device.hpp
   CLI::App app{"Glasswing: trustworthy AutoML (headless CLI)", "glasswing"};
   app.set_version_flag("--version", std::string("glasswing ") + glasswing::kVersion);
   app.require_subcommand(1);

@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "backend/device.hpp"
 #include "glasswing/common/version.hpp"
 #include "mainwindow.hpp"
 #include "panels/datapanel.hpp"
@@ -46,6 +47,7 @@ constexpr int kSettleMilliseconds = 300;
 }  // namespace
 
 int main(int argc, char* argv[]) {
+  glasswing::backend::prefer_passive_openmp(argv);  // before anything: see backend/device.hpp
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("Glasswing"));
   QApplication::setApplicationName(QStringLiteral("Glasswing Studio"));

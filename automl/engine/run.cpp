@@ -1421,7 +1421,12 @@ std::size_t limit_search_rows(Problem& pb, std::size_t max_rows, IssueLog* issue
 // does after run(), e.g. the CLI's report). The reserve is estimated from what the search
 // measured and updated as trials finish; it stays within [kReserveFloor, kReserveCap] x budget.
 constexpr double kReserveFloor = 0.05;
-constexpr double kReserveCap = 0.5;
+constexpr double kReserveCap = 0.35;
+// The engine's own finalisation estimate is taken x kReserveMargin + kReserveSlackS (the
+// estimates come from fold fits measured under the same load, but the ensemble selection, test
+// reading and file writes are not measured; a refit cut short by the budget is a far worse model).
+constexpr double kReserveMargin = 1.5;
+constexpr double kReserveSlackS = 1.0;
 constexpr double kArtifactsAllowance = 0.5;  // s: bundle, leaderboard, oof files, run.json
 constexpr double kArtifactsPerRowS = 5e-7;   // s per training row and out-of-fold file written
 constexpr std::size_t kRefitRowsMin = 1000;  // a refit under the budget uses at least this many rows
@@ -1430,11 +1435,12 @@ class FinalisationReserve {
  public:
   // rows_scale: all training rows / a fold's training rows; predict_scale: test rows / a fold's
   // validation rows (0 without --test); refit_candidates: how many of the best candidates the
-  // finalisation may refit (the ensemble's members); fixed_s: seconds needed whatever the model.
+  // finalisation may refit (the ensemble's members); fixed_s: seconds needed whatever the model,
+  // of which after_run_s is the caller's part after run() (the CLI's report).
   FinalisationReserve(double budget_s, bool maximize, double rows_scale, double predict_scale, std::size_t refit_candidates,
-                      double fixed_s)
+                      double fixed_s, double after_run_s)
       : budget_s_(budget_s), maximize_(maximize), rows_scale_(rows_scale), predict_scale_(predict_scale),
-        refit_candidates_(refit_candidates), fixed_s_(fixed_s) {}
+        refit_candidates_(refit_candidates), fixed_s_(fixed_s), after_run_s_(after_run_s) {}
 
   // Notes a finished trial (COMPLETE ones count; the constant baseline costs nothing to refit).
   void note(const search::FrozenTrial& t) {
@@ -1461,8 +1467,13 @@ class FinalisationReserve {
       s += rows_scale_ * best[i].fit_s + predict_scale_ * best[i].predict_s + pipeline_s_;
     return s;
   }
-  // The reserve: the estimate within the floor and the cap.
-  double seconds() const { return std::clamp(estimate_s(), kReserveFloor * budget_s_, kReserveCap * budget_s_); }
+  // The reserve: the caller's part, plus the engine's part of the estimate with its margin and at
+  // least kReserveFloor x budget; at most kReserveCap x budget unless the caller's part and the
+  // floor alone exceed that.
+  double seconds() const {
+    const double engine = std::max(kReserveFloor * budget_s_, kReserveMargin * (estimate_s() - after_run_s_) + kReserveSlackS);
+    return std::min(after_run_s_ + engine, std::max(kReserveCap * budget_s_, after_run_s_ + kReserveFloor * budget_s_));
+  }
   // Refit + prediction estimate of one candidate (for the optional test scores at the end).
   double candidate_s(const search::FrozenTrial& t) const {
     return rows_scale_ * mean_of(json_doubles(t.user_attrs, "fit_s")) +
@@ -1479,6 +1490,7 @@ class FinalisationReserve {
     return pipeline_s_;
   }
   double fixed_s() const { return fixed_s_; }
+  double after_run_s() const { return after_run_s_; }
 
  private:
   struct Done {
@@ -1489,6 +1501,7 @@ class FinalisationReserve {
   double rows_scale_, predict_scale_;
   std::size_t refit_candidates_;
   double fixed_s_;
+  double after_run_s_;
   double pipeline_s_ = 0;
   mutable std::mutex mutex_;
   std::vector<Done> done_;
@@ -1817,7 +1830,7 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
       fixed += test_ratio * pb.read_s;
     }
     reserve.emplace(*settings.time_budget_s, maximize, rows / std::max(1.0, train_rows), predict_scale,
-                    settings.ensemble_candidates >= 2 ? std::size_t{5} : std::size_t{1}, fixed);
+                    settings.ensemble_candidates >= 2 ? std::size_t{5} : std::size_t{1}, fixed, after_run_s);
     for (const auto& t : study.trials()) reserve->note(t);
     set_deadline(token, t_start, *settings.time_budget_s - reserve->seconds());
   }
@@ -1972,51 +1985,45 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
     if (ens_cands.size() < 2) {
       decision.reason = "fewer than 2 candidates (other than the constant baseline) with out-of-fold predictions from this process";
     } else {
-      EnsembleTarget y;
-      y.outputs = p.outputs();
-      y.y_class = p.y_class;
-      y.y_value = p.y_value;
-      auto select = [&] {
+      // Under a budget, only candidates whose refits fit in what is left take part: the best
+      // single candidate (ens_cands[0]) always, then the next ones while the refits of all of
+      // them, with the reserve's margin, still end before the budget's end less the test scoring
+      // and artifacts; the candidates left out for time are recorded.
+      if (reserve) {
+        const double available =
+            (std::chrono::duration<double>(t_end - Clock::now()).count() - (reserve->fixed_s() - reserve->after_run_s()) -
+             kReserveSlackS) / kReserveMargin;
+        ordered_json left_out = ordered_json::array();
+        std::vector<const search::FrozenTrial*> kept{ens_cands.front()};
+        double total = reserve->candidate_s(*ens_cands.front());
+        for (std::size_t k = 1; k < ens_cands.size(); ++k) {
+          const double c = reserve->candidate_s(*ens_cands[k]);
+          if (total + c <= available) {
+            total += c;
+            kept.push_back(ens_cands[k]);
+          } else {
+            left_out.push_back({{"trial", ens_cands[k]->number}, {"family", family_of(*ens_cands[k])}, {"refit_estimate_s", c}});
+          }
+        }
+        ens_cands = std::move(kept);
+        if (!left_out.empty()) ensemble_json["left_out_for_time"] = left_out;
+      }
+      if (ens_cands.size() < 2) {
+        decision.reason = "the ensemble's candidates could not be refit within the time budget (refit estimates in "
+                          "left_out_for_time)";
+      } else {
         std::vector<std::span<const double>> preds;
         for (const auto* t : ens_cands) preds.emplace_back(oof.at(t->number));
+        EnsembleTarget y;
+        y.outputs = p.outputs();
+        y.y_class = p.y_class;
+        y.y_value = p.y_value;
         try {
           selection = select_ensemble(preds, y, metric);
           decision = decide_ensemble(*selection, metric);
         } catch (const Error& e) {
-          selection.reset();
-          decision = EnsembleDecision{};
           decision.reason = std::string("ensemble selection failed: ") + e.what();
         }
-      };
-      select();
-      // Under a budget, an ensemble whose members' refits would overrun it is selected again
-      // without its most expensive member other than the best single candidate (ens_cands[0], so
-      // the ensemble is still compared with the best candidate), while two candidates remain; the
-      // candidates left out for time are recorded.
-      if (reserve) {
-        ordered_json left_out = ordered_json::array();
-        while (decision.kept) {
-          double refit_est = 0, worst_s = -1;
-          std::size_t worst = 0;
-          for (std::size_t k = 0; k < ens_cands.size(); ++k) {
-            if (selection->counts[k] == 0) continue;
-            const double s = reserve->candidate_s(*ens_cands[k]);
-            refit_est += s;
-            if (k > 0 && s > worst_s) worst_s = s, worst = k;
-          }
-          if (after(Clock::now(), refit_est) <= t_end) break;
-          if (ens_cands.size() <= 2 || worst == 0) {
-            decision.kept = false;
-            decision.reason = "the ensemble would improve the out-of-fold score, but refitting its members (about " +
-                              num(refit_est) + " s) would overrun the time budget";
-            break;
-          }
-          left_out.push_back({{"trial", ens_cands[worst]->number}, {"family", family_of(*ens_cands[worst])},
-                              {"refit_estimate_s", worst_s}});
-          ens_cands.erase(ens_cands.begin() + static_cast<std::ptrdiff_t>(worst));
-          select();
-        }
-        if (!left_out.empty()) ensemble_json["left_out_for_time"] = left_out;
       }
     }
   } else {
@@ -2394,6 +2401,9 @@ RunResult run(const RunSettings& settings, const TrialCallback& on_trial, const 
                       {"train_rows", refit_rows.size()}};    // rows the exported model was refit on
   run_json["validation"] = {{"kind", std::string(to_string(plan.kind))}, {"folds", folds.size()}, {"reason", plan.reason}};
   run_json["device"] = device_used;
+  // libgomp's wait policy, read at process start (backend::prefer_passive_openmp); null: unset (spinning).
+  const char* omp_wait = std::getenv("OMP_WAIT_POLICY");
+  run_json["openmp_wait_policy"] = omp_wait != nullptr ? ordered_json(omp_wait) : ordered_json(nullptr);
   run_json["trials"] = {{"complete", result.trials_complete},
                         {"failed", result.trials_failed},
                         {"pruned", result.trials_pruned},

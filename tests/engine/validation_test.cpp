@@ -42,6 +42,8 @@ TEST(Validation, ChoosesBySizeAndRequest) {
   EXPECT_EQ(choose_validation(req(1000, true)).kind, ValidationKind::StratifiedKFold);
   EXPECT_EQ(choose_validation(req(1000, true)).folds, 5u);
   EXPECT_EQ(choose_validation(req(1000, false)).kind, ValidationKind::KFold);
+  EXPECT_EQ(choose_validation(req(10000, true)).kind, ValidationKind::StratifiedKFold);  // the largest k-fold table
+  EXPECT_EQ(choose_validation(req(10001, false)).kind, ValidationKind::Holdout);
   const auto big = choose_validation(req(250000, true));
   EXPECT_EQ(big.kind, ValidationKind::Holdout);
   EXPECT_DOUBLE_EQ(big.holdout_fraction, 0.2);
