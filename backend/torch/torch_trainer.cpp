@@ -96,8 +96,7 @@ class AutocastScope {
 std::vector<ParamSpec> mlp_table() {
   return {
       {"max_epochs", "int", 100, 1, 100000, "maximum passes over the training data"},
-      {"batch_size", "int", 512, 2, 1e7,
-       "rows per optimisation step, at most (small data: smaller batches, so an epoch has at least 16 steps of at least 32 rows)"},
+      {"batch_size", "int", 512, 2, 1e7, "rows per optimisation step"},
       {"learning_rate", "float", 3e-3, 1e-6, 10, "peak learning rate of the warm-up + cosine schedule (AdamW)"},
       {"weight_decay", "float", 1e-4, 0, 10, "AdamW decoupled weight decay"},
       {"width", "int", 128, 1, 65536, "units per hidden layer"},
@@ -211,11 +210,6 @@ class TorchTrainer final : public Trainer {
     std::int64_t batch_setting = detail::as_int(params_, "batch_size");
     if (family_ == Family::Linear)
       batch_setting = std::max(batch_setting, (n + kLinearStepsPerEpoch - 1) / kLinearStepsPerEpoch);
-    // Small data, MLP: a 512-row batch over 500 rows is one step per epoch, far too few for the
-    // network to train in its epochs; at least kMlpStepsPerEpoch steps of at least 32 rows.
-    constexpr std::int64_t kMlpStepsPerEpoch = 16;
-    if (family_ == Family::Mlp)
-      batch_setting = std::min(batch_setting, std::max<std::int64_t>(32, n / kMlpStepsPerEpoch));
     const std::int64_t batch = std::min<std::int64_t>(batch_setting, n);
     const std::int64_t steps_per_epoch = (n + batch - 1) / batch;
     const int max_epochs = detail::as_int(params_, "max_epochs");
