@@ -48,6 +48,15 @@ fs::path build_study(const TempDir& dir, Expected& x) {
     events += 4;
     x.rows["panel_close"]++;
     for (const auto& task : s.task_order) {
+      // A run per task: started and finished (its score), or stopped by the participant.
+      log.log(s.session_id, "run_start",
+              {{"task_id", task}, {"metric", "roc_auc"}, {"time_budget_s", 60}, {"families", {"xgboost", "linear"}}});
+      json end = {{"task_id", task}, {"outcome", i % 2 == 0 ? "completed" : "stopped"}, {"trials", 10 + i}};
+      if (i % 2 == 0) end["best_score"] = 0.75 + 0.01 * i;
+      log.log(s.session_id, "run_end", end);
+      x.rows["run_start"]++;
+      x.rows["run_end"]++;
+      events += 2;
       const int w = 1 + (i + static_cast<int>(task.size())) % 7;
       const std::string action = actions[(i + static_cast<int>(task.size())) % 3];
       log.log(s.session_id, "decision",

@@ -214,6 +214,12 @@ TEST(study_log, RejectsBadEvents) {
                bad, "'piles' is required");
   expect_error([&] { log.log(clear, "consent", {{"consent_version", "0.9"}, {"agreed", true}}); }, bad,
                "protocol's consent is version '1.0'");
+  expect_error([&] { log.log(clear, "run_end", {{"task_id", "credit"}}); }, bad, "field 'outcome' is required");
+  expect_error([&] { log.log(clear, "run_end", {{"outcome", "crashed"}}); }, bad, "completed, stopped, failed");
+  expect_error([&] { log.log(clear, "run_end", {{"outcome", "completed"}, {"trials", 2.5}}); }, bad,
+               "field 'trials' must be");
+  expect_error([&] { log.log(clear, "run_start", {{"families", {"xgboost", 3}}}); }, bad, "an array of strings");
+  expect_error([&] { log.log(clear, "run_start", {{"task_id", "mnist"}}); }, bad, "'mnist' is not a task");
   expect_error([&] { log.log(clear, "session_end", json::object()); }, gs::StudyErrorKind::Usage, "end_session");
   expect_error([&] { log.end_session(clear, {{"duration_ms", 5}}); }, bad, "filled in by the log");
   expect_error([&] { log.log("P77-s1", "panel_open", {{"panel", "P1"}}); }, bad, "does not exist");
