@@ -332,7 +332,8 @@ std::string p1_leaderboard(const RunInsights& in) {
   std::string lead;
   if (!lb.rows.empty()) {
     const auto& best = lb.rows.front();
-    lead = "Best: <b>" + esc(best.family) + "</b> (trial " + std::to_string(best.trial) + "), CV " + esc(lb.metric) + " " +
+    const std::string which = best.trial < 0 ? std::string() : " (trial " + std::to_string(best.trial) + ")";
+    lead = "Best: <b>" + esc(best.family) + "</b>" + which + ", CV " + esc(lb.metric) + " " +
            fixed(best.cv_mean) + " ± " + fixed(best.cv_sd) + " (" + esc(lb.direction) + "). " +
            std::to_string(lb.rows.size()) + " candidates; baselines (constant, linear) are marked.";
   }

@@ -835,7 +835,9 @@ RunInsights load_run_insights(const fs::path& run_dir, const InsightOptions& opt
   // ---- P10 model card ----
   ModelCard& card = ins.card;
   card.seed = seed;
-  card.model = ins.family + " (trial " + std::to_string(chosen_trial) + ")";
+  card.model = chosen_trial < 0 && bundle.ensemble()
+                   ? "ensemble of " + std::to_string(bundle.members.size()) + " candidates"
+                   : ins.family + " (trial " + std::to_string(chosen_trial) + ")";
   card.intended_use = "Predicts '" + ins.target + "' (" + ins.task + (classification ? ", classes " : "") +
                       [&] {
                         std::string s;
