@@ -418,6 +418,12 @@ bool MainWindow::startStudy(const QString& studyPath, const QString& participant
     if (error != nullptr) *error = problem;
     return false;
   }
+  // A participant who does not consent leaves study mode: the window goes on as a normal Studio.
+  connect(m_study, &StudyController::withdrawn, this, [this] {
+    if (m_study != nullptr) m_study->deleteLater();
+    m_study = nullptr;
+    setStatus(tr("Study mode ended: the participant did not consent; nothing more is logged."));
+  });
   setStatus(tr("Study mode: participant %1.").arg(participantId));
   return true;
 }
@@ -488,6 +494,7 @@ bool MainWindow::launchRun(bool resume) {
 void MainWindow::stopRun() {
   if (!m_runWorker->isRunning()) return;
   m_runWorker->stop();
+  emit runStopping();
   m_runPanel->setStopping();
   setStatus(tr("Stopping the run: the trials that finished make the result…"));
   updateRunActions();
@@ -517,10 +524,13 @@ void MainWindow::onRunFinished(const std::shared_ptr<const engine::RunResult>& r
   QString best;
   if (!result->leaderboard.empty()) {
     const auto& top = result->leaderboard.front();
-    best = tr("best %1 (trial %2) %3 %4")
-               .arg(QString::fromStdString(top.family))
-               .arg(top.trial)
-               .arg(QString::fromStdString(result->metric), QString::number(top.cv_mean, 'f', 4));
+    // An ensemble's row has no trial (-1): it is named by its size.
+    QString name = tr("%1 (trial %2)").arg(QString::fromStdString(top.family)).arg(top.trial);
+    if (top.trial < 0) {
+      name = top.params.size() == 1 ? tr("ensemble of 1 candidate")
+                                    : tr("ensemble of %1 candidates").arg(top.params.size());
+    }
+    best = tr("best %1 %2 %3").arg(name, QString::fromStdString(result->metric), QString::number(top.cv_mean, 'f', 4));
   }
   setStatus(tr("Run finished: %1 candidates, %2; saved in %3.")
                 .arg(result->leaderboard.size())

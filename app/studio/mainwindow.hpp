@@ -94,6 +94,8 @@ class MainWindow : public QMainWindow {
   // ok: the file is shown; otherwise the reason is in the Issues panel and the status bar.
   void loadFinished(bool ok);
   void runStarted(const QString& runDirectory);
+  // The user asked the run in progress to stop (Stop button or menu); runFinished() follows.
+  void runStopping();
   // ok: the run made a result (also when stopped early); otherwise the reason is in the Issues
   // panel and the status bar.
   void runFinished(bool ok);

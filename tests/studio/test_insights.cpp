@@ -1,5 +1,7 @@
 // Offscreen tests of the Studio's Insights tab (panels P1-P5): one short real run on a split of
-// pima (3 trials, test set) and one regression run on auto-mpg, made once by the engine; then the
+// pima (3 trials, test set), one regression run on auto-mpg and one multiclass run on iris, made by
+// the engine once for all the entries (cached under the build tree while this executable and the
+// data are unchanged: run_cache.hpp); then the
 // tab loads a run off the GUI thread, every page shows the numbers of transparency's RunInsights,
 // the threshold slider's confusion counts equal a direct count of the test predictions, a bad run
 // directory shows its message while the window stays usable, and study conditions hide pages.
@@ -10,19 +12,26 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTextBrowser>
 #include <QTextStream>
 #include <QTimer>
 #include <QXYSeries>
 #include <QtTest>
 
 #include <cmath>
+#include <exception>
 #include <memory>
+#include <utility>
 
 #include "automl/engine/run.hpp"
 #include "mainwindow.hpp"
@@ -34,6 +43,7 @@
 #include "panels/pages/p3curvespage.hpp"
 #include "panels/pages/p4datapage.hpp"
 #include "panels/pages/p5pipelinepage.hpp"
+#include "run_cache.hpp"
 
 using namespace glasswing;
 using namespace glasswing::studio;
@@ -113,9 +123,11 @@ class InsightsTest : public QObject {
   void newerLoadSupersedesOlder();
   void allowedPanelsHidePages();
   void panelViewedOnPageChange();
+  void firstFillIsNotAnInteraction();
+  void ensembleIsNamedBySize();
 
  private:
-  void makeRuns(const QString& base);
+  bool makeRuns(const QString& base, QString* error);
   QTemporaryDir m_dir;
   QString m_binaryRun, m_regressionRun, m_multiclassRun, m_testCsv;
   // The reference: what the transparency module computes for each run (read on first use).
@@ -132,39 +144,54 @@ class InsightsTest : public QObject {
 
 void InsightsTest::initTestCase() {
   QVERIFY(m_dir.isValid());
-  // CTest makes the runs once (studio.insights.prepareRuns, GLASSWING_INSIGHTS_FRESH=1) in
-  // GLASSWING_INSIGHTS_RUNS and the other entries reuse them; run by hand, they go to a temporary folder.
-  QString base = qEnvironmentVariable("GLASSWING_INSIGHTS_RUNS");
-  if (base.isEmpty()) base = m_dir.path();
-  const bool fresh = qEnvironmentVariableIntValue("GLASSWING_INSIGHTS_FRESH") == 1;
+  // The runs are made once and shared by every entry (each CTest entry is a process): in
+  // GLASSWING_INSIGHTS_RUNS (CTest: the build tree; by hand: beside the executable), keyed by the
+  // SHA-256 of this executable, the datasets and the settings (tests/studio/run_cache.hpp).
+  // GLASSWING_INSIGHTS_FRESH=1 makes them again.
+  const QString base = studio_test::runCacheFolder("GLASSWING_INSIGHTS_RUNS", QStringLiteral("insights-runs"));
   m_binaryRun = QDir(base).filePath(QStringLiteral("run-binary"));
   m_regressionRun = QDir(base).filePath(QStringLiteral("run-regression"));
   m_multiclassRun = QDir(base).filePath(QStringLiteral("run-multiclass"));
   m_testCsv = QDir(base).filePath(QStringLiteral("pima-test.csv"));
-  const bool reuse = !fresh && QFile::exists(m_binaryRun + QStringLiteral("/run.json")) &&
-                     QFile::exists(m_regressionRun + QStringLiteral("/run.json")) &&
-                     QFile::exists(m_multiclassRun + QStringLiteral("/run.json")) && QFile::exists(m_testCsv);
-  if (!reuse) makeRuns(base);
-  if (QTest::currentTestFailed()) return;
+  const QByteArray key = studio_test::runCacheKey(
+      {sharedFile("pima-diabetes-na.csv"), sharedFile("auto-mpg.csv"), sharedFile("iris.csv")},
+      QStringLiteral("binary 3 trials, regression 2, multiclass 2; cv 3; %1; no ensemble")
+          .arg(QString::fromStdString(quickFamily())));
+  QString error;
+  bool reused = false;
+  const bool ok = studio_test::cachedRuns(
+      base, key, [this, &base](QString* why) { return makeRuns(base, why); }, &error, &reused,
+      qEnvironmentVariableIntValue("GLASSWING_INSIGHTS_FRESH") == 1);
+  QVERIFY2(ok, qPrintable(error));
+  qInfo("insights runs %s in %s", reused ? "reused" : "made", qPrintable(base));
 }
 
+// The runs were made (or reused) by initTestCase; each is a complete run of its task (its
+// run.json names it, and the bundle is there). The entries read their insights themselves.
 void InsightsTest::prepareRuns() {
-  QCOMPARE(QString::fromStdString(binary()->task), QStringLiteral("binary"));
-  QCOMPARE(QString::fromStdString(regression()->task), QStringLiteral("regression"));
-  QCOMPARE(QString::fromStdString(multiclass()->task), QStringLiteral("multiclass"));
+  for (const auto& [run, task] : {std::pair{m_binaryRun, QStringLiteral("binary")},
+                                  std::pair{m_regressionRun, QStringLiteral("regression")},
+                                  std::pair{m_multiclassRun, QStringLiteral("multiclass")}}) {
+    QFile file(QDir(run).filePath(QStringLiteral("run.json")));
+    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+    const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    QCOMPARE(json.value(QStringLiteral("task")).toString(), task);
+    QVERIFY(QFile::exists(QDir(run).filePath(QStringLiteral("model/manifest.json"))));
+  }
 }
 
-void InsightsTest::makeRuns(const QString& base) {
-  QDir(m_binaryRun).removeRecursively();
-  QDir(m_regressionRun).removeRecursively();
-  QDir(m_multiclassRun).removeRecursively();
-  QVERIFY(QDir().mkpath(base));
+bool InsightsTest::makeRuns(const QString& base, QString* error) {
   // pima, split: the first 600 rows train, the other 168 test.
   const QStringList lines = readLines(sharedFile("pima-diabetes-na.csv"));
-  QVERIFY(lines.size() > 700);
+  if (lines.size() <= 700) {
+    *error = QStringLiteral("pima-diabetes-na.csv has %1 lines; expected over 700").arg(lines.size());
+    return false;
+  }
   const QString train = QDir(base).filePath(QStringLiteral("pima-train.csv"));
-  QVERIFY(writeLines(train, lines.mid(0, 601)));
-  QVERIFY(writeLines(m_testCsv, QStringList{lines.front()} + lines.mid(601)));
+  if (!writeLines(train, lines.mid(0, 601)) || !writeLines(m_testCsv, QStringList{lines.front()} + lines.mid(601))) {
+    *error = QStringLiteral("cannot write the pima split in %1").arg(base);
+    return false;
+  }
 
   engine::RunSettings binarySettings;
   binarySettings.data = train.toStdString();
@@ -175,7 +202,8 @@ void InsightsTest::makeRuns(const QString& base) {
   binarySettings.models = {quickFamily()};
   binarySettings.ensemble_candidates = 0;  // no ensemble: a shorter run
   binarySettings.out = m_binaryRun.toStdString();
-  engine::run(binarySettings);
+  try {
+    engine::run(binarySettings);
 
   engine::RunSettings regressionSettings;
   regressionSettings.data = sharedFile("auto-mpg.csv").toStdString();
@@ -196,6 +224,11 @@ void InsightsTest::makeRuns(const QString& base) {
   multiclassSettings.ensemble_candidates = 0;
   multiclassSettings.out = m_multiclassRun.toStdString();
   engine::run(multiclassSettings);
+  } catch (const std::exception& e) {
+    *error = QStringLiteral("a run for the insights tests failed: %1").arg(QString::fromUtf8(e.what()));
+    return false;
+  }
+  return true;
 }
 
 void InsightsTest::tabLoadsRunWithoutBlocking() {
@@ -594,6 +627,109 @@ void InsightsTest::panelViewedOnPageChange() {
   curves->thresholdSlider()->setValue(curves->thresholdSlider()->value() == 0 ? 1 : 0);
   QCOMPARE(interactions.count(), 1);
   QCOMPARE(interactions.front().at(0).toString(), QStringLiteral("P3"));
+}
+
+// Only the user's actions are interactions: a run's insights arriving (the loaded run, then the
+// same pages filled again) report nothing, on any page, whichever page is shown; a sort by a
+// header click, a slider move and a "best threshold" button each report one.
+void InsightsTest::firstFillIsNotAnInteraction() {
+  InsightsPanel panel;
+  panel.resize(1200, 800);
+  panel.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&panel));
+  QSignalSpy interactions(&panel, &InsightsPanel::panelInteraction);
+  QSignalSpy loaded(&panel, &InsightsPanel::insightsLoaded);
+  QVERIFY(panel.showPanel(QStringLiteral("P1")));  // the page shown while the run arrives
+  panel.loadRun(m_binaryRun);
+  QVERIFY(loaded.wait(kLoadTimeoutMs));
+  QVERIFY(loaded.front().at(0).toBool());
+  QVERIFY(panel.showPanel(QStringLiteral("P3")));
+  panel.setInsights(multiclass());  // another run: its pages filled at once
+  panel.setInsights(binary());
+  QTest::qWait(50);
+  QStringList reported;
+  for (const auto& args : interactions) reported << args.at(0).toString() + QLatin1Char(':') + args.at(1).toString();
+  QVERIFY2(interactions.isEmpty(), qPrintable(reported.join(QLatin1Char(' '))));
+
+  // P1: a click on a header sorts and reports it.
+  QVERIFY(panel.showPanel(QStringLiteral("P1")));
+  auto* board = qobject_cast<LeaderboardPage*>(panel.page(QStringLiteral("P1")));
+  QHeaderView* header = board->table()->horizontalHeader();
+  const int section = 4;  // CV mean
+  QTest::mouseClick(header->viewport(), Qt::LeftButton, {},
+                    QPoint(header->sectionViewportPosition(section) + header->sectionSize(section) / 2, header->height() / 2));
+  QCOMPARE(interactions.count(), 1);
+  QCOMPARE(interactions.back().at(0).toString(), QStringLiteral("P1"));
+  QCOMPARE(interactions.back().at(1).toString(), QStringLiteral("sort"));
+  // P3: the slider moved by the keyboard; a "best threshold" button is one interaction, not two.
+  QVERIFY(panel.showPanel(QStringLiteral("P3")));
+  auto* curves = qobject_cast<CurvesPage*>(panel.page(QStringLiteral("P3")));
+  QSlider* slider = curves->thresholdSlider();
+  slider->setFocus();
+  QTest::keyClick(slider, slider->value() == slider->maximum() ? Qt::Key_Left : Qt::Key_Right);
+  QCOMPARE(interactions.count(), 2);
+  QCOMPARE(interactions.back().at(1).toString(), QStringLiteral("threshold"));
+  slider->setValue(0);
+  QCOMPARE(interactions.count(), 3);
+  curves->bestF1Button()->click();
+  QCOMPARE(interactions.count(), 4);
+  QCOMPARE(interactions.back().at(1).toString(), QStringLiteral("best_threshold"));
+}
+
+// An ensemble is named by its size and its members, never "trial -1". The run's insights are the
+// engine's with an ensemble row made of two of its candidates put first and chosen, as
+// transparency reads a run that kept an ensemble (trial -1, family "ensemble", the members in
+// params, the model card's "ensemble (trial -1)").
+void InsightsTest::ensembleIsNamedBySize() {
+  auto copy = std::make_shared<transparency::RunInsights>(*binary());
+  auto& rows = copy->leaderboard.rows;
+  QVERIFY(rows.size() >= 2);
+  for (auto& row : rows) row.chosen = false;
+  transparency::LeaderboardEntry ensemble = rows.front();
+  ensemble.trial = -1;
+  ensemble.family = "ensemble";
+  ensemble.chosen = true;
+  ensemble.baseline = false;
+  ensemble.params = "[{\"trial\":" + std::to_string(rows[0].trial) + ",\"family\":\"" + rows[0].family +
+                    "\",\"weight\":0.6},{\"trial\":" + std::to_string(rows[1].trial) + ",\"family\":\"" +
+                    rows[1].family + "\",\"weight\":0.4}]";
+  rows.insert(rows.begin(), ensemble);
+  copy->family = "ensemble";
+  copy->card.model = "ensemble (trial -1)";
+  const QString members = QStringLiteral("trial %1 (%2) ×0.60, trial %3 (%4) ×0.40")
+                              .arg(rows[1].trial)
+                              .arg(QString::fromStdString(rows[1].family))
+                              .arg(rows[2].trial)
+                              .arg(QString::fromStdString(rows[2].family));
+
+  InsightsPanel panel;
+  panel.setInsights(copy);
+  QVERIFY2(panel.headerText().contains(QStringLiteral("ensemble of 2 candidates")), qPrintable(panel.headerText()));
+  auto* board = qobject_cast<LeaderboardPage*>(panel.page(QStringLiteral("P1")));
+  QVERIFY2(board->summaryText().contains(QStringLiteral("Chosen: ensemble of 2 candidates")), qPrintable(board->summaryText()));
+  QVERIFY2(board->summaryText().contains(members), qPrintable(board->summaryText()));
+  bool found = false;
+  for (int r = 0; r < board->table()->rowCount(); ++r) {
+    if (cellText(board->table(), r, 2) != QStringLiteral("ensemble")) continue;
+    found = true;
+    QCOMPARE(cellText(board->table(), r, 1), QStringLiteral("—"));
+    QCOMPARE(cellText(board->table(), r, board->table()->columnCount() - 1), members);
+  }
+  QVERIFY(found);
+  for (int r = 0; r < board->foldTable()->rowCount(); ++r) {
+    QVERIFY(cellText(board->foldTable(), r, 0) != QStringLiteral("-1"));
+  }
+  auto* card = panel.page(QStringLiteral("P10"));
+  QVERIFY(card != nullptr);
+  QTextBrowser* text = card->findChild<QTextBrowser*>();
+  QVERIFY(text != nullptr);
+  QVERIFY2(text->toPlainText().contains(QStringLiteral("Model card: ensemble of 2 candidates")),
+           qPrintable(text->toPlainText().left(200)));
+  // Nowhere in the Insights tab is a candidate called "trial -1".
+  for (QLabel* label : panel.findChildren<QLabel*>()) {
+    QVERIFY2(!label->text().contains(QStringLiteral("trial -1")), qPrintable(label->text()));
+  }
+  QVERIFY(!text->toPlainText().contains(QStringLiteral("trial -1")));
 }
 
 QTEST_MAIN(InsightsTest)

@@ -2,9 +2,10 @@
 // transparency::RunInsights values, the row chooser explains another row with the run's own
 // bundle, fairness by a chosen column equals the transparency module's, the model card's exports
 // give a report and a bundle engine::load_bundle accepts, and a chart exports as PNG.
-// Two short real runs on credit-g's first 500 rows are made once per process in initTestCase: XGBoost (the
+// Two short real runs on credit-g's first 500 rows, made once for all the entries (cached under
+// the build tree while this executable and the data are unchanged: run_cache.hpp): XGBoost (the
 // constant baseline and one XGBoost trial: SHAP) and linear (the baseline and five linear trials:
-// the search pages, fANOVA, signed coefficients).
+// the search pages, fANOVA, signed coefficients). Each process reads their insights.
 
 #include <QComboBox>
 #include <QAbstractItemModel>
@@ -20,6 +21,7 @@
 #include <QtTest>
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <tuple>
@@ -36,6 +38,7 @@
 #include "panels/pages/p8explanationspage.hpp"
 #include "panels/pages/p9fairnesspage.hpp"
 #include "panels/insightsdata.hpp"
+#include "run_cache.hpp"
 
 using namespace glasswing;
 using namespace glasswing::studio;
@@ -66,8 +69,8 @@ fs::path creditSubset(const fs::path& folder, int rows) {
   return path;
 }
 
-std::shared_ptr<const transparency::RunInsights> makeRun(const fs::path& data, const fs::path& out,
-                                                         const std::vector<std::string>& models, int trials) {
+// A short real run of `models` on `data` into `out`.
+void makeRun(const fs::path& data, const fs::path& out, const std::vector<std::string>& models, int trials) {
   engine::RunSettings s;
   s.data = data;
   s.target = "class";
@@ -80,10 +83,15 @@ std::shared_ptr<const transparency::RunInsights> makeRun(const fs::path& data, c
   QElapsedTimer timer;
   timer.start();
   engine::run(s);
-  const qint64 runMs = timer.restart();
+  if (qEnvironmentVariableIsSet("PAGES_B_TIMINGS")) qInfo("run %lld ms", timer.elapsed());
+}
+
+std::shared_ptr<const transparency::RunInsights> readRun(const fs::path& out) {
+  QElapsedTimer timer;
+  timer.start();
   auto insights = std::make_shared<const transparency::RunInsights>(transparency::load_run_insights(out, quickOptions()));
   if (qEnvironmentVariableIsSet("PAGES_B_TIMINGS")) {
-    qInfo("run %lld ms, insights %lld ms", runMs, timer.elapsed());
+    qInfo("insights %lld ms", timer.elapsed());
     for (const auto& [step, seconds] : insights->timings) qInfo("  %s: %.3f s", step.c_str(), seconds);
   }
   return insights;
@@ -101,8 +109,17 @@ class PagesBTest : public QObject {
 
  private:
   QTemporaryDir m_tmp;
-  std::shared_ptr<const transparency::RunInsights> m_xgb;     // XGBoost chosen
-  std::shared_ptr<const transparency::RunInsights> m_linear;  // linear chosen
+  fs::path m_root;  // the cached runs
+  // Each run's insights, read on first use (an entry that needs one run reads only that one).
+  std::shared_ptr<const transparency::RunInsights> m_xgbInsights, m_linearInsights;
+  const std::shared_ptr<const transparency::RunInsights>& xgb() {  // XGBoost chosen
+    if (!m_xgbInsights) m_xgbInsights = readRun(m_root / "xgb");
+    return m_xgbInsights;
+  }
+  const std::shared_ptr<const transparency::RunInsights>& linear() {  // linear chosen
+    if (!m_linearInsights) m_linearInsights = readRun(m_root / "linear");
+    return m_linearInsights;
+  }
 
  private slots:
   void initTestCase() {
@@ -112,13 +129,36 @@ class PagesBTest : public QObject {
     const bool hasXgb = std::find(families.begin(), families.end(), "xgboost") != families.end();
     const bool hasLinear = std::find(families.begin(), families.end(), "linear") != families.end();
     if (!hasXgb || !hasLinear) QSKIP("this build has no xgboost or no linear family");
-    const fs::path root(m_tmp.path().toStdString());
-    const fs::path data = creditSubset(root, 500);
-    QVERIFY(!data.empty());
-    m_xgb = makeRun(data, root / "xgb", {"xgboost"}, 2);
-    m_linear = makeRun(data, root / "linear", {"linear"}, 6);
-    QCOMPARE(QString::fromStdString(m_xgb->family), QStringLiteral("xgboost"));
-    QCOMPARE(QString::fromStdString(m_linear->family), QStringLiteral("linear"));
+    // The runs are made once for every entry (each CTest entry is a process) and reused while this
+    // executable and the data are unchanged (run_cache.hpp); GLASSWING_PAGES_B_FRESH=1 remakes them.
+    const QString folder = studio_test::runCacheFolder("GLASSWING_PAGES_B_RUNS", QStringLiteral("pages-b-runs"));
+    const fs::path root(folder.toStdString());
+    const QByteArray key = studio_test::runCacheKey(
+        {QString::fromStdString(kCredit.string())},
+        QStringLiteral("credit-g first 500 rows; xgboost 2 trials, linear 6; cv 2; seed 7; no ensemble"));
+    QString error;
+    bool reused = false;
+    const bool ok = studio_test::cachedRuns(
+        folder, key,
+        [&root](QString* why) {
+          const fs::path data = creditSubset(root, 500);
+          if (data.empty()) {
+            *why = QStringLiteral("cannot write the credit-g subset");
+            return false;
+          }
+          try {
+            makeRun(data, root / "xgb", {"xgboost"}, 2);
+            makeRun(data, root / "linear", {"linear"}, 6);
+          } catch (const std::exception& e) {
+            *why = QStringLiteral("a run for the pages tests failed: %1").arg(QString::fromUtf8(e.what()));
+            return false;
+          }
+          return true;
+        },
+        &error, &reused, qEnvironmentVariableIntValue("GLASSWING_PAGES_B_FRESH") == 1);
+    QVERIFY2(ok, qPrintable(error));
+    qInfo("pages runs %s in %s", reused ? "reused" : "made", qPrintable(folder));
+    m_root = root;
   }
 
   void pagesAreRegistered() {
@@ -132,8 +172,8 @@ class PagesBTest : public QObject {
   void searchPageShowsTrials() {
     SearchPage page;
     page.resize(1000, 900);
-    page.setInsights(m_linear);
-    const auto& s = m_linear->search;
+    page.setInsights(linear());
+    const auto& s = linear()->search;
     QVERIFY(s.available);
     QVERIFY(s.analysis.has_value());
     const auto& a = *s.analysis;
@@ -174,8 +214,8 @@ class PagesBTest : public QObject {
 
   void importancePageShowsFanova() {
     ImportancePage page;
-    page.setInsights(m_linear);
-    const auto& a = *m_linear->search.analysis;
+    page.setInsights(linear());
+    const auto& a = *linear()->search.analysis;
     QStringList expected{QStringLiteral("global")};
     for (const auto& f : a.family_importance) expected << QString::fromStdString(f.scope);
     QCOMPARE(page.scopes(), expected);
@@ -202,10 +242,11 @@ class PagesBTest : public QObject {
   }
 
   void explanationsPageXgboost() {
+    QCOMPARE(QString::fromStdString(xgb()->family), QStringLiteral("xgboost"));
     ExplanationsPage page;
     page.resize(1000, 900);
-    page.setInsights(m_xgb);
-    const auto& ex = m_xgb->explanations;
+    page.setInsights(xgb());
+    const auto& ex = xgb()->explanations;
     QVERIFY(ex.available);
     // Permutation importance with whiskers.
     QVERIFY(ex.permutation && !ex.permutation->items.empty());
@@ -251,7 +292,7 @@ class PagesBTest : public QObject {
 
   void rowChooserExplainsAnotherRow() {
     ExplanationsPage page;
-    page.setInsights(m_xgb);
+    page.setInsights(xgb());
     QSignalSpy shown(&page, &ExplanationsPage::waterfallShown);
     QSignalSpy interacted(&page, &InsightPage::interacted);
     page.chooseRow(3);
@@ -262,21 +303,22 @@ class PagesBTest : public QObject {
     QCOMPARE(shown.at(0).at(0).toULongLong(), 3ULL);
     QCOMPARE(page.waterfallRow(), std::size_t{3});
     // The drawn margin is the model's own: logit of the bundle's P(positive) for that row.
-    const engine::Bundle bundle = engine::load_bundle(m_xgb->run_dir / "model");
-    const auto pred = engine::predict(bundle, m_xgb->evaluation->table);
+    const engine::Bundle bundle = engine::load_bundle(xgb()->run_dir / "model");
+    const auto pred = engine::predict(bundle, xgb()->evaluation->table);
     const double p = pred.values[3 * pred.classes.size() + 1];
     QVERIFY(close(page.waterfallChart()->bars().back().to, std::log(p / (1.0 - p)), 1e-3));
     // A row out of range: a notice, no crash, the waterfall kept.
-    page.chooseRow(m_xgb->evaluation->table.rows() + 5);
+    page.chooseRow(xgb()->evaluation->table.rows() + 5);
     QTRY_VERIFY_WITH_TIMEOUT(!page.rowBusy(), 10000);
     QVERIFY(page.rowNoticeText().contains(QStringLiteral("out of range")));
     QCOMPARE(page.waterfallRow(), std::size_t{3});
   }
 
   void explanationsPageLinear() {
+    QCOMPARE(QString::fromStdString(linear()->family), QStringLiteral("linear"));
     ExplanationsPage page;
-    page.setInsights(m_linear);
-    const auto& ex = m_linear->explanations;
+    page.setInsights(linear());
+    const auto& ex = linear()->explanations;
     QVERIFY(ex.linear.has_value());
     // No SHAP for a linear model: a notice, no beeswarm, no waterfall.
     QVERIFY(page.shapNoticeText().contains(QStringLiteral("SHAP")));
@@ -295,7 +337,7 @@ class PagesBTest : public QObject {
     QCOMPARE(page.coefficientOutputs()->count(), 1);
     QVERIFY(page.coefficientOutputs()->isHidden());  // one output: no selector
     // Negative coefficients draw left of zero (the run's own, or the same run with signs flipped).
-    auto flipped = std::make_shared<transparency::RunInsights>(*m_linear);
+    auto flipped = std::make_shared<transparency::RunInsights>(*linear());
     auto& fc = flipped->explanations.coefficients->outputs.front().coefficients;
     for (std::size_t i = 0; i < fc.size(); i += 2) fc[i].value = -std::fabs(fc[i].value);
     page.setInsights(flipped);
@@ -307,7 +349,7 @@ class PagesBTest : public QObject {
 
   void fairnessPageMatchesTransparency() {
     FairnessPage page;
-    page.setInsights(m_xgb);
+    page.setInsights(xgb());
     const QStringList columns = page.columns();
     QVERIFY(columns.contains(QStringLiteral("personal_status")));
     QVERIFY(!columns.contains(QStringLiteral("class")));          // the target
@@ -318,10 +360,10 @@ class PagesBTest : public QObject {
     const auto section = page.section();
     QVERIFY(section && section->report && section->report->available);
     // The same numbers as the transparency function, and as a full load with that column.
-    const transparency::FairnessSection direct = transparency::fairness_for(*m_xgb, "personal_status");
+    const transparency::FairnessSection direct = transparency::fairness_for(*xgb(), "personal_status");
     auto options = quickOptions();
     options.fairness_column = "personal_status";
-    const transparency::RunInsights full = transparency::load_run_insights(m_xgb->run_dir, options);
+    const transparency::RunInsights full = transparency::load_run_insights(xgb()->run_dir, options);
     for (const auto* other : {&direct, &full.fairness}) {
       QVERIFY(other->report.has_value());
       QCOMPARE(other->report->groups.size(), section->report->groups.size());
@@ -357,8 +399,8 @@ class PagesBTest : public QObject {
 
   void modelCardAndExports() {
     ModelCardPage page;
-    page.setInsights(m_xgb);
-    const auto& card = m_xgb->card;
+    page.setInsights(xgb());
+    const auto& card = xgb()->card;
     const QString text = page.cardText();
     QVERIFY(text.contains(QString::fromStdString(card.model)));
     QVERIFY(text.contains(QString::fromStdString(card.intended_use)));
@@ -369,38 +411,38 @@ class PagesBTest : public QObject {
     const QString report = m_tmp.filePath(QStringLiteral("exported/report.html"));
     QDir().mkpath(QFileInfo(report).absolutePath());
     QString error;
-    QVERIFY2(ModelCardPage::exportReport(*m_xgb, report, &error), qPrintable(error));
+    QVERIFY2(ModelCardPage::exportReport(*xgb(), report, &error), qPrintable(error));
     QFile file(report);
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QByteArray html = file.readAll();
     QVERIFY(html.startsWith("<!DOCTYPE html>") || html.contains("<html"));
     QVERIFY(html.contains(QByteArray::fromStdString(card.model)));
     // A folder that cannot be written: a clear error.
-    QVERIFY(!ModelCardPage::exportReport(*m_xgb, m_tmp.filePath(QStringLiteral("missing/dir/report.html")), &error));
+    QVERIFY(!ModelCardPage::exportReport(*xgb(), m_tmp.filePath(QStringLiteral("missing/dir/report.html")), &error));
     QVERIFY(error.contains(QStringLiteral("report.html")));
     // Export bundle: a copy that engine::load_bundle accepts.
     const QString bundleDir = m_tmp.filePath(QStringLiteral("exported/bundle"));
-    QVERIFY2(ModelCardPage::exportBundle(*m_xgb, bundleDir, false, &error), qPrintable(error));
+    QVERIFY2(ModelCardPage::exportBundle(*xgb(), bundleDir, false, &error), qPrintable(error));
     const engine::Bundle copy = engine::load_bundle(fs::path(bundleDir.toStdString()));
-    QCOMPARE(QString::fromStdString(copy.family), QString::fromStdString(m_xgb->family));
-    QCOMPARE(copy.target, m_xgb->target);
+    QCOMPARE(QString::fromStdString(copy.family), QString::fromStdString(xgb()->family));
+    QCOMPARE(copy.target, xgb()->target);
     // A non-empty folder is refused without a confirmation, accepted with one.
     error.clear();
-    QVERIFY(!ModelCardPage::exportBundle(*m_xgb, bundleDir, false, &error));
+    QVERIFY(!ModelCardPage::exportBundle(*xgb(), bundleDir, false, &error));
     QVERIFY(error.contains(QStringLiteral("not empty")));
-    QVERIFY2(ModelCardPage::exportBundle(*m_xgb, bundleDir, true, &error), qPrintable(error));
+    QVERIFY2(ModelCardPage::exportBundle(*xgb(), bundleDir, true, &error), qPrintable(error));
     (void)engine::load_bundle(fs::path(bundleDir.toStdString()));
     // A file where the folder should be; the run's own bundle folder.
-    QVERIFY(!ModelCardPage::exportBundle(*m_xgb, report, false, &error));
+    QVERIFY(!ModelCardPage::exportBundle(*xgb(), report, false, &error));
     QVERIFY(error.contains(QStringLiteral("is a file")));
-    QVERIFY(!ModelCardPage::exportBundle(*m_xgb, QString::fromStdString((m_xgb->run_dir / "model").string()), true, &error));
+    QVERIFY(!ModelCardPage::exportBundle(*xgb(), QString::fromStdString((xgb()->run_dir / "model").string()), true, &error));
     QVERIFY(error.contains(QStringLiteral("own bundle")));
   }
 
   void chartExportsPng() {
     SearchPage page;
     page.resize(1000, 900);
-    page.setInsights(m_linear);
+    page.setInsights(linear());
     page.show();
     QVERIFY(QTest::qWaitForWindowExposed(&page));
     const QString png = m_tmp.filePath(QStringLiteral("score.png"));
@@ -415,7 +457,7 @@ class PagesBTest : public QObject {
     // The bar charts (HBarChart) export too; PAGES_B_SHOTS=DIR keeps the images for a look.
     ExplanationsPage explain;
     explain.resize(1000, 900);
-    explain.setInsights(m_xgb);
+    explain.setInsights(xgb());
     explain.show();
     QVERIFY(QTest::qWaitForWindowExposed(&explain));
     const QString keep = qEnvironmentVariable("PAGES_B_SHOTS");

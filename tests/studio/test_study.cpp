@@ -15,6 +15,7 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -41,12 +42,15 @@
 #include "studies/protocol.hpp"
 #include "studies/study_log.hpp"
 #include "study/cardsortdialog.hpp"
+#include "study/consentdialog.hpp"
 #include "study/questionnairedialog.hpp"
 #include "study/studycontroller.hpp"
 #include "study/studysession.hpp"
 #include "workers/csvloader.hpp"
+#include "workers/runworker.hpp"
 
 using glasswing::studio::CardSortDialog;
+using glasswing::studio::ConsentDialog;
 using glasswing::studio::Decision;
 using glasswing::studio::DecisionPanel;
 using glasswing::studio::InsightsPanel;
@@ -166,6 +170,28 @@ int tabHolding(QTabWidget* tabs, QWidget* widget) {
   return -1;
 }
 
+// Answers the consent form the controller shows first; false when none is shown.
+bool answerConsent(StudyController* controller, bool agree) {
+  auto* consent = waitForDialog<ConsentDialog>(controller);
+  if (consent == nullptr || !controller->awaitingConsent()) return false;
+  if (!consent->consentText().contains(QStringLiteral("Test consent."))) return false;
+  if (agree) {
+    consent->agreeButton()->click();
+  } else {
+    consent->declineButton()->click();
+  }
+  for (int i = 0; i < 100 && controller->awaitingConsent(); ++i) QTest::qWait(10);
+  return !controller->awaitingConsent();
+}
+
+std::vector<gs::StoredEvent> eventsOfKind(const QString& study, const std::string& kind) {
+  std::vector<gs::StoredEvent> out;
+  for (auto& e : events(study)) {
+    if (e.kind == kind) out.push_back(std::move(e));
+  }
+  return out;
+}
+
 bool loadAndWait(MainWindow& window, const QString& path) {
   QSignalSpy spy(&window, &MainWindow::loadFinished);
   window.openFile(path);
@@ -219,6 +245,11 @@ class StudyTest : public QObject {
     StudyController* controller = window.studyController();
     QVERIFY(controller != nullptr);
     QCOMPARE(controller->session()->info().condition_id, std::string("transparent"));
+    // A new participant sees the consent form first; the task starts once they agree.
+    QVERIFY(controller->awaitingConsent());
+    QVERIFY(controller->taskText().contains(QStringLiteral("consent")));
+    QCOMPARE(loaded.count(), 0);
+    QVERIFY(answerConsent(controller, true));
     QCOMPARE(controller->currentTaskId(), QStringLiteral("iris"));
     QVERIFY2(controller->taskText().contains(QStringLiteral("Iris species")), qPrintable(controller->taskText()));
     QVERIFY(controller->taskDock()->isVisible());
@@ -235,6 +266,9 @@ class StudyTest : public QObject {
     // edit (the signal the run setup's dialog emits).
     QVERIFY(window.dataPanel()->setColumnType(QStringLiteral("sepal_width"), QStringLiteral("ignore")));
     window.dataPanel()->resetColumnType(QStringLiteral("sepal_width"));
+    // Any other type change is logged too (change_type), and so is its reset.
+    QVERIFY(window.dataPanel()->setColumnType(QStringLiteral("petal_length"), QStringLiteral("categorical")));
+    window.dataPanel()->resetColumnType(QStringLiteral("petal_length"));
     window.runSetupPanel()->setTask(QStringLiteral("auto"));  // saved settings of earlier runs must not matter
     QVERIFY(window.runSetupPanel()->setMetric(QStringLiteral("auto")));
     QComboBox* metric = window.runSetupPanel()->metricCombo();
@@ -243,7 +277,11 @@ class StudyTest : public QObject {
     QTest::keyClick(metric, Qt::Key_Down);
     const QString metricAfter = metric->currentText();
     QVERIFY(metricAfter != metricBefore);
+    // Search-space edits: one override per parameter that changed (the dialog's signal).
     emit window.runSetupPanel()->searchSpaceEdited(QStringLiteral(R"({"linear":{"C":[0.1,1.0]}})"));
+    emit window.runSetupPanel()->searchSpaceEdited(
+        QStringLiteral(R"({"linear":{"C":[0.1,1.0]},"xgboost":{"max_depth":4,"eta":[0.05,0.3]}})"));
+    emit window.runSetupPanel()->searchSpaceEdited(QStringLiteral(R"({"xgboost":{"max_depth":4,"eta":[0.05,0.3]}})"));
 
     // A short real run.
     const QString family = quickFamily();
@@ -360,7 +398,9 @@ class StudyTest : public QObject {
     }
     QVERIFY(open.empty());
     const std::string expectedKinds =
-        "session_start override override override override decision export export questionnaire questionnaire questionnaire card_sort session_end";
+        "session_start consent override override override override override override override override override "
+        "run_start run_end decision export export questionnaire questionnaire questionnaire card_sort "
+        "session_end";
     QVERIFY2(joined(others) == expectedKinds, joined(others).c_str());
     // The panel the participant was looking at when deciding is closed when the task ends.
     const auto decisionAt = std::find_if(log.begin(), log.end(), [](const auto& e) { return e.kind == "decision"; });
@@ -396,17 +436,60 @@ class StudyTest : public QObject {
       }
       if (e.kind == "session_end") QCOMPARE(p["reason"], json("completed"));
       if (e.kind == "override") overrides.push_back(p);
+      if (e.kind == "consent") {
+        QCOMPARE(p["consent_version"], json("1.0"));
+        QCOMPARE(p["agreed"], json(true));
+      }
+      if (e.kind == "run_start") {
+        QCOMPARE(p["task_id"], json("iris"));
+        QCOMPARE(p["max_trials"], json(4));
+        QVERIFY(!p.contains("time_budget_s"));  // 0: no budget
+        const auto& families = p["families"];  // the checked family (and the constant baseline)
+        QVERIFY2(family.isEmpty() || std::find(families.begin(), families.end(), json(family.toStdString())) != families.end(),
+                 e.payload.c_str());
+      }
+      if (e.kind == "run_end") {
+        QCOMPARE(p["task_id"], json("iris"));
+        QCOMPARE(p["outcome"], json("completed"));
+        QVERIFY2(p["trials"].get<int>() >= 1 && p["trials"].get<int>() <= 4, e.payload.c_str());
+        QVERIFY2(p.contains("best_score") && p["best_score"].is_number(), e.payload.c_str());
+        QVERIFY(p["metric"].is_string() && p["metric"] != "auto");
+      }
     }
-    QCOMPARE(overrides.size(), std::size_t{4});
+    QCOMPARE(overrides.size(), std::size_t{9});
     QCOMPARE(overrides[0]["action"], json("exclude_feature"));
     QCOMPARE(overrides[0]["target"], json("sepal_width"));
     QCOMPARE(overrides[1]["action"], json("include_feature"));
     QCOMPARE(overrides[1]["before"], json("ignore"));
-    QCOMPARE(overrides[2]["action"], json("change_metric"));
-    QCOMPARE(overrides[2]["before"], json(metricBefore.toStdString()));
-    QCOMPARE(overrides[2]["after"], json(metricAfter.toStdString()));
-    QCOMPARE(overrides[3]["action"], json("edit_search_space"));
-    QCOMPARE(overrides[3]["after"]["linear"]["C"], json::array({0.1, 1.0}));
+    QCOMPARE(overrides[1]["after"], overrides[0]["before"]);
+    QCOMPARE(overrides[2]["action"], json("change_type"));
+    QCOMPARE(overrides[2]["target"], json("petal_length"));
+    QCOMPARE(overrides[2]["after"], json("categorical"));
+    QVERIFY(overrides[2]["before"].is_string() && overrides[2]["before"] != "categorical");
+    QCOMPARE(overrides[3]["action"], json("change_type"));
+    QCOMPARE(overrides[3]["before"], json("categorical"));
+    QCOMPARE(overrides[3]["after"], overrides[2]["before"]);
+    QCOMPARE(overrides[4]["action"], json("change_metric"));
+    QCOMPARE(overrides[4]["before"], json(metricBefore.toStdString()));
+    QCOMPARE(overrides[4]["after"], json(metricAfter.toStdString()));
+    // Search space: C edited; then max_depth and eta added; then C back to its default range.
+    const std::vector<std::pair<std::string, json>> spaceEdits = {
+        {"linear.C", json::array({0.1, 1.0})},
+        {"xgboost.max_depth", json(4)},
+        {"xgboost.eta", json::array({0.05, 0.3})},
+        {"linear.C", json()}};
+    for (std::size_t i = 0; i < spaceEdits.size(); ++i) {
+      const json& o = overrides[5 + i];
+      QCOMPARE(o["action"], json("edit_search_space"));
+      QCOMPARE(o["target"], json(spaceEdits[i].first));
+      if (spaceEdits[i].second.is_null()) {
+        QVERIFY(!o.contains("after"));
+        QCOMPARE(o["before"], json::array({0.1, 1.0}));
+      } else {
+        QCOMPARE(o["after"], spaceEdits[i].second);
+        QVERIFY(!o.contains("before"));
+      }
+    }
     for (const auto& o : overrides) QCOMPARE(o["task_id"], json("iris"));
     // The pages viewed are the last panel_open events, in order (the Studio may have shown a page
     // on its own before, e.g. when the run finished).
@@ -430,6 +513,7 @@ class StudyTest : public QObject {
     QVERIFY2(window.startStudy(study, QStringLiteral("P02"), &error), qPrintable(error));
     StudyController* controller = window.studyController();
     QCOMPARE(controller->session()->info().condition_id, std::string("opaque"));
+    QVERIFY(answerConsent(controller, true));
     // The task's dataset is missing: an Issue says where it was looked for.
     QVERIFY2(issuesText(window).contains(QStringLiteral("missing.csv")), qPrintable(issuesText(window)));
 
@@ -457,6 +541,126 @@ class StudyTest : public QObject {
     }
     QCOMPARE(log.back().kind, std::string("session_end"));
     QCOMPARE(json::parse(log.back().payload)["reason"], json("aborted"));
+  }
+
+  // Not consenting: consent (agreed false) and session_end "withdrawn" are logged and nothing
+  // else; study mode ends and the window is a normal Studio again (every tab and page, a file
+  // loads, a run can start), with nothing more logged.
+  void consentDeclinedLeavesStudyMode() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const gs::Protocol protocol = makeProtocol(sharedDataset("iris.csv"), "opaque", {"P1"});
+    const QString study = createStudy(dir, protocol);
+    MainWindow window;
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const int decisionTab = window.tabs()->indexOf(window.decisionPanel());
+    const QStringList pagesBefore = window.insightsPanel()->panelIds();
+    QString error;
+    QVERIFY2(window.startStudy(study, QStringLiteral("P03"), &error), qPrintable(error));
+    StudyController* controller = window.studyController();
+    QVERIFY(controller != nullptr);
+    QCOMPARE(controller->session()->info().condition_id, std::string("opaque"));
+    QVERIFY(!window.tabs()->isTabVisible(decisionTab));  // the condition hides P11
+    QCOMPARE(window.insightsPanel()->panelIds(), QStringList{QStringLiteral("P1")});
+    QPointer<StudyController> watched(controller);
+    QSignalSpy withdrawn(controller, &StudyController::withdrawn);
+    QVERIFY(answerConsent(controller, false));
+    QVERIFY(withdrawn.count() == 1 || withdrawn.wait(2000));
+    for (int i = 0; i < 100 && !watched.isNull(); ++i) QTest::qWait(10);
+    QVERIFY(watched.isNull());  // deleted by the window
+    QVERIFY(window.studyController() == nullptr);
+    QVERIFY2(window.statusText().contains(QStringLiteral("did not consent")), qPrintable(window.statusText()));
+
+    const auto log = events(study);
+    std::vector<std::string> kinds;
+    for (const auto& e : log) kinds.push_back(e.kind);
+    QCOMPARE(joined(kinds), std::string("session_start consent session_end"));
+    QCOMPARE(json::parse(log[1].payload)["agreed"], json(false));
+    QCOMPARE(json::parse(log[1].payload)["consent_version"], json("1.0"));
+    QCOMPARE(json::parse(log[2].payload)["reason"], json("withdrawn"));
+
+    // A normal Studio: every tab and page, no task dock, the default decision scale.
+    QVERIFY(window.tabs()->isTabVisible(decisionTab));
+    QVERIFY(window.decisionPanel()->isEnabled());
+    QCOMPARE(window.insightsPanel()->panelIds(), pagesBefore);
+    QVERIFY(window.findChild<QDockWidget*>(QStringLiteral("studyTaskDock")) == nullptr ||
+            !window.findChild<QDockWidget*>(QStringLiteral("studyTaskDock"))->isVisible());
+    QVERIFY(!window.windowTitle().contains(QStringLiteral("participant")));
+    // It works, and nothing more reaches the study log.
+    QVERIFY(loadAndWait(window, sharedDataset("iris.csv")));
+    QVERIFY(window.dataPanel()->setColumnType(QStringLiteral("sepal_width"), QStringLiteral("ignore")));
+    window.tabs()->setCurrentIndex(decisionTab);
+    QTest::qWait(50);
+    QCOMPARE(events(study).size(), std::size_t{3});
+    const gs::VerifyReport report = gs::verify_study(QFile::encodeName(study).toStdString());
+    QVERIFY2(report.ok, report.problem.c_str());
+    // The participant may come back later: the form is shown again (they never agreed).
+    MainWindow again;
+    QVERIFY(again.startStudy(study, QStringLiteral("P03"), &error));
+    QVERIFY(again.studyController()->awaitingConsent());
+    again.close();
+  }
+
+  // Consent is asked once: a later session of a participant who agreed starts with the task. A
+  // run the participant stops is logged run_start / run_end "stopped" with the trials that finished.
+  void consentOnceAndStoppedRunLogged() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const gs::Protocol protocol = makeProtocol(sharedDataset("iris.csv"), "opaque", {"P1"});
+    const QString study = createStudy(dir, protocol);
+    QTemporaryDir runs;
+    {
+      MainWindow window;
+      window.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&window));
+      QSignalSpy loaded(&window, &MainWindow::loadFinished);
+      QString error;
+      QVERIFY2(window.startStudy(study, QStringLiteral("P04"), &error), qPrintable(error));
+      QVERIFY(answerConsent(window.studyController(), true));
+      QVERIFY(loaded.count() > 0 || loaded.wait(kLoadTimeoutMs));
+      RunSetupPanel* setup = window.runSetupPanel();
+      const QString family = quickFamily();
+      setup->setMaxTrials(100000);
+      setup->setTimeBudget(3600);  // the stop ends it (a short budget leaves the search little after the reserve)
+      setup->setFamilies(family.isEmpty() ? QStringList() : QStringList{family});
+      setup->setRunsFolder(runs.path());
+      QSignalSpy trials(window.runWorker(), &glasswing::studio::RunWorker::trialsFinished);
+      QSignalSpy finished(&window, &MainWindow::runFinished);
+      QVERIFY(window.startRun());
+      QVERIFY2(trials.wait(kRunTimeoutMs), "no trial finished");
+      window.stopRun();
+      QVERIFY2(finished.count() > 0 || finished.wait(kRunTimeoutMs), "the run did not stop");
+      QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(issuesText(window)));
+      window.close();
+    }
+    {
+      MainWindow window;
+      window.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&window));
+      QString error;
+      QVERIFY2(window.startStudy(study, QStringLiteral("P04"), &error), qPrintable(error));
+      QVERIFY(!window.studyController()->awaitingConsent());
+      QCOMPARE(window.studyController()->currentTaskId(), QStringLiteral("iris"));
+      QTest::qWait(50);
+      QVERIFY(window.studyController()->activeDialog() == nullptr);
+      window.close();
+    }
+    const gs::VerifyReport report = gs::verify_study(QFile::encodeName(study).toStdString());
+    QVERIFY2(report.ok, report.problem.c_str());
+    QCOMPARE(eventsOfKind(study, "consent").size(), std::size_t{1});
+    const auto starts = eventsOfKind(study, "run_start");
+    const auto ends = eventsOfKind(study, "run_end");
+    QCOMPARE(starts.size(), std::size_t{1});
+    QCOMPARE(ends.size(), std::size_t{1});
+    QVERIFY(starts[0].seq < ends[0].seq);
+    const json start = json::parse(starts[0].payload);
+    QCOMPARE(start["time_budget_s"], json(3600.0));
+    QCOMPARE(start["max_trials"], json(100000));
+    const json end = json::parse(ends[0].payload);
+    QVERIFY2(end["outcome"] == json("stopped"), ends[0].payload.c_str());
+    QCOMPARE(end["task_id"], json("iris"));
+    QVERIFY2(end["trials"].get<int>() >= 1 && end["trials"].get<int>() < 100000, ends[0].payload.c_str());
   }
 
   // A file that is not a study, a tampered study, a missing file and a bad participant id: a

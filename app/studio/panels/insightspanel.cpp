@@ -5,6 +5,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QStackedWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -13,6 +14,8 @@
 #include "automl/common/error.hpp"
 #include "panels/insightpages.hpp"
 #include "panels/insightsdata.hpp"
+#include "panels/pages/pagecommon.hpp"
+#include "workers/background.hpp"
 
 namespace glasswing::studio {
 namespace {
@@ -87,30 +90,70 @@ InsightsPanel::~InsightsPanel() = default;
 
 void InsightsPanel::loadRun(const QString& runDirectory) {
   const quint64 generation = ++m_generation;
+  m_filling = false;  // a page-by-page showing of an older load stops
+  m_unfilled.clear();
   m_load = std::make_shared<Load>(Load{generation, runDirectory});
   setMessage(tr("Reading the run in %1…").arg(runDirectory));
   auto* watcher = new QFutureWatcher<LoadResult>(this);
   connect(watcher, &QFutureWatcher<LoadResult>::finished, this, [this, watcher, generation, runDirectory] {
     watcher->deleteLater();
     if (generation != m_generation) return;  // superseded by a newer load
-    m_load.reset();
     const LoadResult result = watcher->result();
     if (result.insights) {
-      setInsights(result.insights);
-      emit insightsLoaded(true, QString());
+      showInTurns(result.insights, generation);  // emits insightsLoaded(true) once every page shows it
     } else {
+      m_load.reset();
       setInsights(nullptr);
       const QString message = tr("Could not show the run in %1: %2").arg(runDirectory, result.error);
       setMessage(message);
       emit insightsLoaded(false, message);
     }
   });
-  watcher->setFuture(QtConcurrent::run([runDirectory] { return computeInsights(runDirectory); }));
+  // At the run worker's low priority: the GUI thread keeps the CPU while it computes.
+  watcher->setFuture(runInBackground([runDirectory] { return computeInsights(runDirectory); }));
 }
 
 bool InsightsPanel::isLoading() const { return m_load != nullptr; }
 
+// Filling every page costs the GUI thread 30-50 ms of CPU in all (up to ~12 ms for one page;
+// bench/studio `pages`), and the charts' layout and scene updates it posts follow in the same
+// pass: in one turn that was the Studio's longest event-loop stall (bench/studio/RESULTS.md). So
+// the pages are filled one per event-loop turn, the page shown first; the load counts as in
+// progress until the last one, then insightsLoaded(true) follows.
+void InsightsPanel::showInTurns(std::shared_ptr<const transparency::RunInsights> insights, quint64 generation) {
+  m_filling = true;
+  m_insights = std::move(insights);
+  setMessage(QString());
+  updateHeader();
+  m_unfilled.clear();
+  auto* shown = qobject_cast<InsightPage*>(m_stack->currentWidget());
+  if (shown != nullptr) m_unfilled.push_back(shown);
+  for (InsightPage* page : m_pages) {
+    if (page != shown) m_unfilled.push_back(page);
+  }
+  fillNextPage(generation);
+}
+
+void InsightsPanel::fillNextPage(quint64 generation) {
+  if (!m_filling || generation != m_generation) return;  // setInsights() or a newer load came first
+  if (!m_unfilled.empty()) {
+    InsightPage* page = m_unfilled.front();
+    m_unfilled.erase(m_unfilled.begin());
+    page->setInsights(m_insights);
+    QTimer::singleShot(0, this, [this, generation] { fillNextPage(generation); });
+    return;
+  }
+  m_filling = false;
+  m_load.reset();
+  emit insightsLoaded(true, QString());
+}
+
 void InsightsPanel::setInsights(std::shared_ptr<const transparency::RunInsights> insights) {
+  if (m_filling) {  // a page-by-page showInTurns() in progress stops: that load is over
+    m_filling = false;
+    m_unfilled.clear();
+    m_load.reset();
+  }
   m_insights = std::move(insights);
   for (InsightPage* page : m_pages) {
     if (m_insights) {
@@ -198,8 +241,7 @@ void InsightsPanel::updateHeader() {
     return;
   }
   const auto& in = *m_insights;
-  QString model = qs(in.card.model);
-  if (model.isEmpty()) model = qs(in.family);
+  const QString model = pages::chosenModelName(in);  // "ensemble of 3 candidates", never "trial -1"
   QString text = tr("<b>Model:</b> %1 &nbsp; <b>Task:</b> %2 (target %3) &nbsp; <b>Metric:</b> %4 (%5)")
                      .arg(model.toHtmlEscaped(), qs(in.task).toHtmlEscaped(), qs(in.target).toHtmlEscaped(),
                           qs(in.metric).toHtmlEscaped(), qs(in.direction).toHtmlEscaped());

@@ -3,9 +3,10 @@
 // finished run. A header (model, metric, where it was evaluated, whole-run notices), a navigation
 // list of the pages a study condition allows, and the pages in a stacked widget.
 //
-// loadRun() computes transparency::load_run_insights on a worker thread (QtConcurrent); the GUI
-// thread only shows the result. A newer load supersedes an older one: the older one's result is
-// dropped and only the newest emits insightsLoaded(). A run directory that cannot be read leaves
+// loadRun() computes transparency::load_run_insights on a worker thread (runInBackground, at
+// nice 10); the GUI thread only shows the result, one page per event-loop turn (isLoading() until
+// the last). A newer load supersedes an older one: the older one's result is dropped and only the
+// newest emits insightsLoaded(). A run directory that cannot be read leaves
 // the pages cleared and shows the one-line message (the caller routes it to the Issues panel).
 
 #include <QString>
@@ -66,6 +67,10 @@ class InsightsPanel : public QWidget {
   void onCurrentRowChanged(int row);
   void updateHeader();
   void setMessage(const QString& text);
+  // Shows a loaded run's insights on the pages one per event-loop turn (the GUI thread never pays
+  // for all of them at once); ends the load `generation` with insightsLoaded(true).
+  void showInTurns(std::shared_ptr<const transparency::RunInsights> insights, quint64 generation);
+  void fillNextPage(quint64 generation);
 
   QLabel* m_header = nullptr;
   QLabel* m_message = nullptr;
@@ -77,6 +82,8 @@ class InsightsPanel : public QWidget {
   struct Load;
   std::shared_ptr<Load> m_load;  // the newest load in progress, or null
   quint64 m_generation = 0;
+  bool m_filling = false;                // showInTurns() is filling the pages
+  std::vector<InsightPage*> m_unfilled;  // the pages it has still to fill
   QString m_lastViewed;
 };
 

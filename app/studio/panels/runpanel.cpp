@@ -158,10 +158,13 @@ void RunPanel::runFinished(const engine::RunResult& result) {
   QString best;
   if (!result.leaderboard.empty()) {
     const auto& top = result.leaderboard.front();
-    best = tr("best: trial %1 (%2) CV %3 %4 ± %5")
-               .arg(top.trial)
-               .arg(QString::fromStdString(top.family), QString::fromStdString(result.metric),
-                    QString::number(top.cv_mean, 'f', 4), QString::number(top.cv_sd, 'f', 4));
+    // An ensemble's row has no trial (-1): it is named by its size (its params list the members).
+    const QString which = top.trial >= 0      ? tr("trial %1 (%2)").arg(top.trial).arg(QString::fromStdString(top.family))
+                          : top.params.size() == 1 ? tr("ensemble of 1 candidate")
+                                                   : tr("ensemble of %1 candidates").arg(top.params.size());
+    best = tr("best: %1 CV %2 %3 ± %4")
+               .arg(which, QString::fromStdString(result.metric), QString::number(top.cv_mean, 'f', 4),
+                    QString::number(top.cv_sd, 'f', 4));
   }
   const QString baseline = result.baseline_cv
                                ? tr("; constant baseline %1").arg(QString::number(*result.baseline_cv, 'f', 4))

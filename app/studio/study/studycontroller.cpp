@@ -19,6 +19,8 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
+#include <set>
 
 #include "automl/common/issues.hpp"
 #include "mainwindow.hpp"
@@ -29,9 +31,11 @@
 #include "panels/runpanel.hpp"
 #include "panels/runsetuppanel.hpp"
 #include "study/cardsortdialog.hpp"
+#include "study/consentdialog.hpp"
 #include "study/questionnairedialog.hpp"
 #include "study/studysession.hpp"
 #include "workers/csvloader.hpp"
+#include "workers/runworker.hpp"
 
 namespace glasswing::studio {
 namespace {
@@ -74,12 +78,7 @@ StudyController::StudyController(MainWindow* window, std::unique_ptr<StudySessio
   while (m_taskIndex < m_taskOrder.size() && done.contains(m_taskOrder[m_taskIndex])) ++m_taskIndex;
 }
 
-StudyController::~StudyController() {
-  if (m_session && !m_session->ended()) {
-    if (!m_visiblePanel.isEmpty()) m_session->log("panel_close", withTask({{"panel", m_visiblePanel.toStdString()}}));
-    m_session->end("aborted");
-  }
-}
+StudyController::~StudyController() { endSession(QStringLiteral("aborted")); }
 
 QString StudyController::currentTaskId() const {
   return m_taskIndex < m_taskOrder.size() ? m_taskOrder[m_taskIndex] : QString();
@@ -107,16 +106,23 @@ void StudyController::setUp() {
     if (panel != "P11") insightPanels << q(panel);
   }
   if (auto* insights = m_window->findChild<InsightsPanel*>()) {
+    m_panelsBefore = insights->panelIds();
     insights->setAllowedPanels(insightPanels);
     if (insightPanels.isEmpty()) {
-      if (const int i = tabOf(tabs, insights); i >= 0) tabs->setTabVisible(i, false);
+      if (const int i = tabOf(tabs, insights); i >= 0 && tabs->isTabVisible(i)) {
+        tabs->setTabVisible(i, false);
+        m_hiddenTabs << i;
+      }
       insights->setEnabled(false);
     }
   }
   DecisionPanel* decision = m_window->decisionPanel();
   decision->setScale(protocol.decision_scale_min, protocol.decision_scale_max);
   if (!shows(QStringLiteral("P11"))) {
-    if (const int i = tabOf(tabs, decision); i >= 0) tabs->setTabVisible(i, false);
+    if (const int i = tabOf(tabs, decision); i >= 0 && tabs->isTabVisible(i)) {
+      tabs->setTabVisible(i, false);
+      m_hiddenTabs << i;
+    }
     decision->setEnabled(false);
   }
 
@@ -149,10 +155,70 @@ void StudyController::setUp() {
 
   connectSignals();
   m_window->installEventFilter(this);
+  m_titleBefore = m_window->windowTitle();
   m_window->setWindowTitle(tr("Glasswing Studio — study %1, participant %2")
                                .arg(q(protocol.study_id), m_session->participantId()));
+  if (!m_session->consentedBefore()) {
+    askConsent();
+    return;
+  }
   showTask();
   updateVisiblePanel();
+}
+
+void StudyController::askConsent() {
+  m_consentPending = true;
+  m_openData->setEnabled(false);
+  m_taskDone->setEnabled(false);
+  m_taskLabel->setText(tr("<b>Before you start:</b> please read the consent form and say whether you agree."));
+  auto* dialog = new ConsentDialog(m_session->protocol(), m_window);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  m_dialog = dialog;
+  // Queued: the answer is handled once the dialog has closed.
+  connect(dialog, &QDialog::finished, this, [this](int result) {
+    const bool agreed = result == QDialog::Accepted;
+    QMetaObject::invokeMethod(this, [this, agreed] { onConsent(agreed); }, Qt::QueuedConnection);
+  });
+  dialog->open();
+  emit dialogShown(dialog);
+}
+
+void StudyController::onConsent(bool agreed) {
+  if (!m_consentPending || m_session->ended()) return;
+  m_consentPending = false;
+  m_dialog = nullptr;
+  m_session->log("consent", {{"consent_version", m_session->protocol().consent_version}, {"agreed", agreed}});
+  if (agreed) {
+    showTask();
+    updateVisiblePanel();
+    return;
+  }
+  endSession(QStringLiteral("withdrawn"));
+  leaveStudyMode();
+  emit withdrawn();
+}
+
+void StudyController::leaveStudyMode() {
+  // The window as it was before study mode: every page, every tab, the default decision scale.
+  QTabWidget* tabs = m_window->tabs();
+  for (const int i : m_hiddenTabs) tabs->setTabVisible(i, true);
+  m_hiddenTabs.clear();
+  if (auto* insights = m_window->findChild<InsightsPanel*>()) {
+    insights->setEnabled(true);
+    if (!m_panelsBefore.isEmpty()) insights->setAllowedPanels(m_panelsBefore);
+  }
+  DecisionPanel* decision = m_window->decisionPanel();
+  decision->setEnabled(true);
+  decision->setScale(1, 7);
+  decision->setRecordContext({});
+  decision->setCandidateId(QStringLiteral("best"));
+  m_window->removeEventFilter(this);
+  m_window->removeDockWidget(m_dock);
+  m_dock->hide();
+  m_dock->deleteLater();
+  m_dock = nullptr;
+  m_window->setWindowTitle(m_titleBefore);
+  disconnect(m_window, nullptr, this, nullptr);
 }
 
 void StudyController::connectSignals() {
@@ -206,10 +272,28 @@ void StudyController::connectSignals() {
     }
   });
   connect(m_window->dataPanel(), &DataPanel::typeOverridden, this, &StudyController::onTypeOverridden);
+  m_spaceNow = m_window->runSetupPanel()->searchSpace();
   connect(m_window->runSetupPanel(), &RunSetupPanel::searchSpaceEdited, this, &StudyController::onSearchSpaceEdited);
 
   // Runs and decisions.
-  connect(m_window, &MainWindow::runStarted, this, [this] { m_runFinished = false; m_taskDone->setEnabled(false); });
+  connect(m_window, &MainWindow::runStarted, this, [this] {
+    m_runFinished = false;
+    m_taskDone->setEnabled(false);
+    onRunStarted();
+  });
+  connect(m_window, &MainWindow::runStopping, this, [this] { m_stopRequested = true; });
+  connect(m_window->runWorker(), &RunWorker::finished, this,
+          [this](const std::shared_ptr<const engine::RunResult>& result) {
+            nlohmann::json fields = {
+                {"trials", result->trials_complete + result->trials_failed + result->trials_pruned},
+                {"metric", result->metric}};
+            if (!result->leaderboard.empty() && std::isfinite(result->leaderboard.front().cv_mean)) {
+              fields["best_score"] = result->leaderboard.front().cv_mean;
+            }
+            logRunEnd(m_stopRequested ? "stopped" : "completed", fields);
+          });
+  connect(m_window->runWorker(), &RunWorker::failed, this,
+          [this](const QString& message, int) { logRunEnd("failed", {{"message", message.toStdString()}}); });
   connect(m_window, &MainWindow::runFinished, this, [this](bool ok) {
     m_runFinished = ok;
     m_taskDone->setEnabled(ok && !m_complete);
@@ -295,7 +379,7 @@ void StudyController::openTaskData() {
 }
 
 void StudyController::updateVisiblePanel() {
-  if (!m_session || m_session->ended()) return;
+  if (!m_session || m_session->ended() || m_consentPending) return;
   QTabWidget* tabs = m_window->tabs();
   QString now;
   const int current = tabs->currentIndex();
@@ -313,7 +397,7 @@ void StudyController::updateVisiblePanel() {
 }
 
 void StudyController::logInteraction(const QString& panel, const QString& control, const nlohmann::json& value) {
-  if (!shows(panel) || m_session->ended()) return;
+  if (!shows(panel) || m_session->ended() || m_consentPending) return;
   nlohmann::json payload = {{"panel", panel.toStdString()}, {"control", control.toStdString()}};
   if (!value.is_null()) payload["value"] = value;
   m_session->log("panel_interact", withTask(std::move(payload)));
@@ -321,6 +405,7 @@ void StudyController::logInteraction(const QString& panel, const QString& contro
 
 void StudyController::logOverride(const std::string& action, const QString& target, const nlohmann::json& before,
                                   const nlohmann::json& after) {
+  if (m_session->ended() || m_consentPending) return;
   nlohmann::json payload = {{"action", action}};
   if (!target.isEmpty()) payload["target"] = target.toStdString();
   if (!before.is_null()) payload["before"] = before;
@@ -329,17 +414,70 @@ void StudyController::logOverride(const std::string& action, const QString& targ
 }
 
 void StudyController::onTypeOverridden(const QString& column, const QString& from, const QString& to) {
-  // studies/ has override actions for dropping and restoring a column; other type changes have
-  // no action of their own and are not logged.
+  // Every change of a column's type: dropping a column (to "ignore") and restoring it have
+  // actions of their own; any other change is change_type. before/after are the types.
+  if (from == to) return;
   const QString ignore = QStringLiteral("ignore");
-  if (to == ignore && from != ignore) logOverride("exclude_feature", column, from.toStdString(), to.toStdString());
-  if (from == ignore && to != ignore) logOverride("include_feature", column, from.toStdString(), to.toStdString());
+  const char* action = to == ignore ? "exclude_feature" : from == ignore ? "include_feature" : "change_type";
+  logOverride(action, column, from.toStdString(), to.toStdString());
 }
 
 void StudyController::onSearchSpaceEdited(const QString& json) {
-  auto value = nlohmann::json::parse(json.toStdString(), nullptr, false);
-  if (value.is_discarded()) value = json.toStdString();
-  logOverride("edit_search_space", QString(), nullptr, value);
+  // One override per parameter whose edit changed, target "family.parameter"; before/after are
+  // the parameter's edit (a fixed value, [low, high] or a list of choices), absent when the
+  // parameter keeps the family's default range.
+  const auto now = nlohmann::ordered_json::parse(json.toStdString(), nullptr, false);
+  if (!now.is_object()) {
+    logOverride("edit_search_space", QString(), nullptr, json.toStdString());
+    return;
+  }
+  const auto edit = [](const nlohmann::ordered_json& space, const std::string& family, const std::string& param) {
+    if (!space.is_object() || !space.contains(family) || !space[family].is_object() || !space[family].contains(param)) {
+      return nlohmann::json();
+    }
+    return nlohmann::json::parse(space[family][param].dump());
+  };
+  std::vector<std::pair<std::string, std::string>> params;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const nlohmann::ordered_json* space : {static_cast<const nlohmann::ordered_json*>(&m_spaceNow), &now}) {
+    if (!space->is_object()) continue;
+    for (auto family = space->begin(); family != space->end(); ++family) {
+      if (!family->is_object()) continue;
+      for (auto param = family->begin(); param != family->end(); ++param) {
+        if (seen.insert({family.key(), param.key()}).second) params.emplace_back(family.key(), param.key());
+      }
+    }
+  }
+  for (const auto& [family, param] : params) {
+    const nlohmann::json before = edit(m_spaceNow, family, param);
+    const nlohmann::json after = edit(now, family, param);
+    if (before != after) logOverride("edit_search_space", q(family + "." + param), before, after);
+  }
+  m_spaceNow = now;
+}
+
+void StudyController::onRunStarted() {
+  if (m_runActive) logRunEnd("stopped", nlohmann::json::object());  // never left unpaired
+  const engine::RunSettings& settings = m_window->runWorker()->settings();
+  nlohmann::json payload = {{"metric", settings.metric}};
+  if (settings.time_budget_s && *settings.time_budget_s > 0) payload["time_budget_s"] = *settings.time_budget_s;
+  if (settings.max_trials) payload["max_trials"] = *settings.max_trials;
+  payload["families"] = settings.models;
+  if (settings.resume) payload["resume"] = true;
+  m_stopRequested = false;
+  if (m_session->ended() || m_consentPending) return;
+  m_runActive = true;
+  m_session->log("run_start", withTask(std::move(payload)));
+}
+
+void StudyController::logRunEnd(const std::string& outcome, const nlohmann::json& fields) {
+  if (!m_runActive) return;
+  m_runActive = false;
+  m_stopRequested = false;
+  if (m_session->ended()) return;
+  nlohmann::json payload = fields.is_object() ? fields : nlohmann::json::object();
+  payload["outcome"] = outcome;
+  m_session->log("run_end", withTask(std::move(payload)));
 }
 
 void StudyController::onDecided(const Decision& decision) {
@@ -449,6 +587,8 @@ void StudyController::showNextDialog() {
 
 void StudyController::endSession(const QString& reason) {
   if (!m_session || m_session->ended()) return;
+  // A run still going when the session ends (the window is closing: it stops the run).
+  if (m_runActive) logRunEnd("stopped", nlohmann::json::object());
   if (!m_visiblePanel.isEmpty()) {
     m_session->log("panel_close", withTask({{"panel", m_visiblePanel.toStdString()}}));
     m_visiblePanel.clear();

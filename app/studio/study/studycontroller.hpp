@@ -6,11 +6,17 @@
 //   tab only when the condition shows P11; a tab with no allowed page is hidden);
 // - shows the current task in a "Study task" dock (title, instructions, dataset, target), opens the
 //   task's dataset (a relative path is taken from the study file's folder) and chooses its target;
+// - before the first task of a participant who has not agreed to the protocol's consent version,
+//   shows the consent form (ConsentDialog) and logs `consent`; nothing else is logged until they
+//   agree. Not agreeing (or closing the form) ends the session as "withdrawn", restores the window
+//   to a normal Studio and emits withdrawn() (the MainWindow then deletes the controller);
 // - logs through studies/ only the documented kinds: panel_open / panel_close whenever the page
 //   the participant sees changes (Insights page or Decision tab; dwell computed by the log),
 //   panel_interact for page interactions, the Run tab's leaderboard sort (P1) and chart export
-//   (P6) when the condition shows them, override for metric changes, search-space edits and
-//   columns dropped or restored, decision (and export events for a deployment);
+//   (P6) when the condition shows them, override for metric changes, every column type change
+//   (change_type; exclude_feature / include_feature for "ignore"), one per search-space
+//   parameter edited (edit_search_space), run_start / run_end for every run (completed, stopped
+//   or failed), decision (and export events for a deployment);
 // - after a task's decision (or "Task Done" when P11 is hidden) shows the after_task
 //   questionnaires, then the next task; after the last task the end_of_session (and "any")
 //   questionnaires and the card sort, then ends the session as "completed";
@@ -20,6 +26,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QString>
+#include <QList>
 #include <QStringList>
 #include <deque>
 #include <functional>
@@ -67,11 +74,16 @@ class StudyController : public QObject {
   void finishTask();
   // Closes the visible panel and ends the session with `reason`; idempotent.
   void endSession(const QString& reason);
+  // True while the consent form waits for an answer (nothing is logged then).
+  bool awaitingConsent() const { return m_consentPending; }
 
  signals:
   void dialogShown(QDialog* dialog);
   void taskChanged(const QString& taskId);
   void sessionCompleted();
+  // The participant did not consent: the session ended "withdrawn" and the window is a normal
+  // Studio again; the owner should delete this controller.
+  void withdrawn();
   void logFailed(const QString& message);
 
  protected:
@@ -80,6 +92,11 @@ class StudyController : public QObject {
  private:
   StudyController(MainWindow* window, std::unique_ptr<StudySession> session);
   void setUp();
+  void askConsent();
+  void onConsent(bool agreed);
+  void leaveStudyMode();
+  void onRunStarted();
+  void logRunEnd(const std::string& outcome, const nlohmann::json& fields);
   void connectSignals();
   void showTask();
   void openTaskData();
@@ -107,6 +124,13 @@ class StudyController : public QObject {
   int m_taskIndex = 0;
   bool m_complete = false;
   bool m_runFinished = false;
+  bool m_consentPending = false;
+  bool m_runActive = false;    // a run_start was logged and its run_end not yet
+  bool m_stopRequested = false;
+  QStringList m_panelsBefore;  // the Insights pages listed before study mode (restored on withdrawal)
+  QList<int> m_hiddenTabs;     // tabs study mode hid
+  QString m_titleBefore;      // the window title before study mode
+  nlohmann::ordered_json m_spaceNow;  // the search-space edits last logged
   QString m_visiblePanel;
   QString m_pendingTargetFor;  // the data path whose load should choose the task's target
   QString m_metricNow;

@@ -5,9 +5,11 @@
 #include <QFileInfo>
 #include <QMetaObject>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <filesystem>
+#include <vector>
 
 #include "studies/error.hpp"
 
@@ -48,8 +50,18 @@ std::unique_ptr<StudySession> StudySession::open(const QString& studyPath, const
       return nullptr;
     }
     const std::string participant = participantId.toStdString();
+    std::vector<std::string> agreedVersions;
     for (const auto& event : data.events) {
-      if (event.participant_id != participant || event.kind != "decision") continue;
+      if (event.participant_id != participant) continue;
+      if (event.kind == "consent") {
+        const auto payload = nlohmann::json::parse(event.payload, nullptr, false);
+        if (payload.is_object() && payload.value("agreed", false) && payload.contains("consent_version") &&
+            payload["consent_version"].is_string()) {
+          agreedVersions.push_back(payload["consent_version"].get<std::string>());
+        }
+        continue;
+      }
+      if (event.kind != "decision") continue;
       const auto payload = nlohmann::json::parse(event.payload, nullptr, false);
       if (payload.is_object() && payload.contains("task_id") && payload["task_id"].is_string()) {
         const QString task = QString::fromStdString(payload["task_id"].get<std::string>());
@@ -57,6 +69,9 @@ std::unique_ptr<StudySession> StudySession::open(const QString& studyPath, const
       }
     }
     session->m_log = std::make_unique<studies::StudyLog>(path);
+    session->m_consentedBefore =
+        std::find(agreedVersions.begin(), agreedVersions.end(), session->m_log->protocol().consent_version) !=
+        agreedVersions.end();
     // A session left open by a crash is closed first, so that this one can start.
     if (const auto stale = session->m_log->open_session(participant)) {
       session->m_log->end_session(*stale, {{"reason", "aborted"}});

@@ -47,6 +47,9 @@ class StudySession : public QObject {
   QString sessionId() const { return QString::fromStdString(m_info.session_id); }
   // Task ids this participant decided in earlier sessions (in the log before this session).
   QStringList tasksDoneBefore() const { return m_doneBefore; }
+  // True when the participant agreed to the protocol's consent version in an earlier session (a
+  // `consent` event with agreed = true and this version): the form is not shown again.
+  bool consentedBefore() const { return m_consentedBefore; }
   // Milliseconds opening took (verify + start_session), for the docs' numbers.
   double openMs() const { return m_openMs; }
 
@@ -75,6 +78,7 @@ class StudySession : public QObject {
   const studies::Condition* m_condition = nullptr;
   QStringList m_doneBefore;
   double m_openMs = 0.0;
+  bool m_consentedBefore = false;
   bool m_ended = false;
 
   mutable std::mutex m_mutex;

@@ -2,6 +2,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 #include <chrono>
 #include <exception>
@@ -14,6 +15,14 @@ using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Loads run on a pool of their own, not QThreadPool::globalInstance(): Qt's raster engine splits
+// large fills across the global pool while the GUI thread paints (workers/background.hpp), and a
+// load there would delay them. The pool's threads keep the GUI thread's priority.
+QThreadPool* loaderPool() {
+  static QThreadPool pool;
+  return &pool;
 }
 
 // Runs on a pool thread. Catches everything: an exception that reached QtConcurrent would be
@@ -86,7 +95,7 @@ void CsvLoader::load(const QString& path) {
   m_loading = true;
   emit started(path);
   // setFuture() detaches the watcher from a superseded future, whose outcome is then dropped.
-  m_watcher->setFuture(QtConcurrent::run(readAndProfile, path, m_cancel));
+  m_watcher->setFuture(QtConcurrent::run(loaderPool(), readAndProfile, path, m_cancel));
 }
 
 void CsvLoader::cancel() {

@@ -8,14 +8,9 @@
 #include <new>
 #include <optional>
 
-#ifdef __linux__
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
-
 #include "automl/common/cancel.hpp"
 #include "automl/common/error.hpp"
+#include "workers/background.hpp"
 
 namespace glasswing::studio {
 
@@ -113,19 +108,15 @@ void RunWorker::poll() {
 
 namespace {
 
-// Lowers the calling thread's scheduling priority (Linux: nice is per thread, and the threads it
-// starts, such as XGBoost's and LibTorch's pools, inherit it), so that on a busy machine the GUI
-// thread wins the CPU over training and the window keeps answering. Training still gets every
-// core nothing else wants.
-void lowerThreadPriority() {
-#ifdef __linux__
-  const auto tid = static_cast<id_t>(syscall(SYS_gettid));
-  (void)setpriority(PRIO_PROCESS, tid, RunWorker::kWorkerNice);
-#endif
-}
+static_assert(RunWorker::kWorkerNice == kBackgroundNice, "the run and other background work share one nice value");
 
 void runJob(const std::shared_ptr<RunWorker::Job>& job, const engine::RunSettings& settings) {
-  lowerThreadPriority();
+  // Linux: nice is per thread, and the threads the engine starts (its search and fold threads,
+  // XGBoost's OpenMP team, LibTorch's pools) inherit it, so every training thread runs at
+  // kWorkerNice (checked with `ps -L` during a Studio run: bench/studio/RESULTS.md). On a busy
+  // machine the GUI thread then wins the CPU over training; training still gets every core
+  // nothing else wants.
+  lowerCurrentThreadPriority(RunWorker::kWorkerNice);
   std::shared_ptr<const engine::RunResult> result;
   QString error;
   ErrorKind kind = ErrorKind::Internal;

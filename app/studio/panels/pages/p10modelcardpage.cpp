@@ -14,7 +14,7 @@
 #include <system_error>
 
 #include "panels/insightsdata.hpp"
-#include "panels/pages/pageparts.hpp"
+#include "panels/pages/pagecommon.hpp"
 #include "transparency/report_html.hpp"
 
 namespace glasswing::studio {
@@ -78,7 +78,7 @@ void ModelCardPage::setInsights(const std::shared_ptr<const transparency::RunIns
   m_insights = insights;
   const transparency::ModelCard& c = insights->card;
   QString html;
-  html += QStringLiteral("<h2>Model card: %1</h2>").arg(esc(c.model));
+  html += QStringLiteral("<h2>Model card: %1</h2>").arg(pages::chosenModelName(*insights).toHtmlEscaped());
   html += QStringLiteral("<h3>Intended use</h3><p>%1</p>").arg(esc(c.intended_use));
   html += QStringLiteral("<h3>Data</h3>") + list(c.data);
   html += QStringLiteral("<h3>Metrics</h3>") + list(c.metrics);

@@ -39,6 +39,7 @@ LeaderboardPage::LeaderboardPage(QWidget* parent)
   m_frame.details()->addStretch(100);
   connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this,
           [this](int column, Qt::SortOrder order) {
+            if (m_filling) return;  // the page sorting itself while it fills
             emit interacted(panelId(), QStringLiteral("sort"),
                             QStringLiteral("{\"column\":%1,\"descending\":%2}")
                                 .arg(column)
@@ -57,6 +58,7 @@ void LeaderboardPage::clear() {
 }
 
 void LeaderboardPage::setInsights(const std::shared_ptr<const transparency::RunInsights>& insights) {
+  m_filling = true;
   const auto& board = insights->leaderboard;
   const QString metric = qs(board.metric);
   const QString tip = metricTooltip(board.metric);
@@ -92,7 +94,8 @@ void LeaderboardPage::setInsights(const std::shared_ptr<const transparency::RunI
     setNumber(m_table, r, Test, row.test_score ? *row.test_score : std::nan(""));
     setNumber(m_table, r, FitS, row.fit_s, 3);
     setNumber(m_table, r, PredictS, row.predict_s, 3);
-    setText(m_table, r, Params, qs(row.params), qs(row.params));
+    // An ensemble's row lists its members ("trial 3 (xgboost) ×0.60, …"), not their JSON.
+    setText(m_table, r, Params, paramsText(row.params), qs(row.params));
     for (int c = 0; c < ColumnCount; ++c) {
       if (auto* item = m_table->item(r, c)) {
         if (row.chosen) {
@@ -120,7 +123,8 @@ void LeaderboardPage::setInsights(const std::shared_ptr<const transparency::RunI
     const auto& row = board.rows[i];
     const int r = static_cast<int>(i);
     setNumber(m_folds, r, 0, static_cast<double>(row.trial), 10);
-    setText(m_folds, r, 1, qs(row.family));
+    if (row.trial < 0) m_folds->item(r, 0)->setText(QStringLiteral("—"));  // an ensemble: no single trial
+    setText(m_folds, r, 1, qs(row.family), row.trial < 0 ? ensembleMembersText(row.params) : QString());
     for (std::size_t f = 0; f < row.folds.values.size(); ++f) {
       setNumber(m_folds, r, 2 + static_cast<int>(f), row.folds.values[f]);
     }
@@ -131,10 +135,8 @@ void LeaderboardPage::setInsights(const std::shared_ptr<const transparency::RunI
   QString text = tr("%n candidate(s) ranked by cross-validated %1 (%2).", "", static_cast<int>(board.rows.size()))
                      .arg(metric, qs(board.direction));
   if (chosen != nullptr) {
-    text += tr(" Chosen: %1 (trial %2), CV %3 ± %4")
-                .arg(qs(chosen->family))
-                .arg(chosen->trial)
-                .arg(num(chosen->cv_mean), num(chosen->cv_sd));
+    text += tr(" Chosen: %1, CV %2 ± %3").arg(candidateName(*chosen), num(chosen->cv_mean), num(chosen->cv_sd));
+    if (chosen->trial < 0) text += tr(" (%1)").arg(ensembleMembersText(chosen->params));
     if (chosen->test_score) text += tr(", test %1").arg(num(*chosen->test_score));
     text += QLatin1Char('.');
   }
@@ -145,6 +147,7 @@ void LeaderboardPage::setInsights(const std::shared_ptr<const transparency::RunI
   m_summary->setToolTip(tip);
   m_frame.setNotices(board.notices);
   m_frame.showContent(true);
+  m_filling = false;
 }
 
 }  // namespace glasswing::studio

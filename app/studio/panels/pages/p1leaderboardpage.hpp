@@ -2,6 +2,7 @@
 // P1 Leaderboard: every candidate of the run with its cross-validated score (mean ± sd), the
 // per-fold spread, the test score, fit and predict times; baselines and the chosen model marked;
 // sortable by any column. Details: each candidate's per-fold scores and hyperparameters.
+// interacted("sort") reports the user's sorting only, never the initial sort by rank.
 
 #include "panels/insightpage.hpp"
 #include "panels/pages/pagecommon.hpp"
@@ -32,6 +33,7 @@ class LeaderboardPage : public InsightPage {
   QLabel* m_summary = nullptr;
   QTableWidget* m_table = nullptr;
   QTableWidget* m_folds = nullptr;
+  bool m_filling = false;  // setInsights() sorts the table: not the user's sort
 };
 
 }  // namespace glasswing::studio

@@ -134,8 +134,7 @@ CurvesPage::CurvesPage(QWidget* parent)
   connect(m_class, &QComboBox::currentIndexChanged, this, [this](int index) {
     if (!m_insights || index < 0) return;
     showClass(index);
-    emit interacted(panelId(), QStringLiteral("select_class"),
-                    QStringLiteral("{\"class\":\"%1\"}").arg(m_class->itemText(index).toHtmlEscaped()));
+    emit interacted(panelId(), QStringLiteral("select_class"), jsonDetail(QStringLiteral("class"), m_class->itemText(index)));
   });
   connect(m_slider, &QSlider::valueChanged, this, &CurvesPage::onSlider);
   connect(m_bestF1, &QPushButton::clicked, this, [this] {
@@ -367,13 +366,17 @@ void CurvesPage::setThreshold(double threshold) {
   for (std::size_t i = 1; i < m_counts.size(); ++i) {
     if (std::abs(m_counts[i].threshold - threshold) < std::abs(m_counts[best].threshold - threshold)) best = i;
   }
+  m_settingThreshold = true;
   m_slider->setValue(static_cast<int>(best));  // showCounts() via valueChanged when it moved
+  m_settingThreshold = false;
   showCounts();
 }
 
 void CurvesPage::onSlider(int position) {
   showCounts();
-  if (position >= 0 && static_cast<std::size_t>(position) < m_counts.size()) {
+  // Only the user's moves are interactions: not the default threshold a run's insights set, nor
+  // the move of a "best threshold" button (reported as best_threshold).
+  if (!m_settingThreshold && position >= 0 && static_cast<std::size_t>(position) < m_counts.size()) {
     emit interacted(panelId(), QStringLiteral("threshold"),
                     QStringLiteral("{\"value\":%1}").arg(m_counts[static_cast<std::size_t>(position)].threshold, 0, 'g',
                                                          17));

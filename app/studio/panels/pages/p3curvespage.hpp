@@ -81,6 +81,7 @@ class CurvesPage : public InsightPage {
   std::vector<Counts> m_counts;
   std::size_t m_positives = 0, m_negatives = 0;
   double m_f1Threshold = 0.0, m_balancedThreshold = 0.0;
+  bool m_settingThreshold = false;  // setThreshold() moves the slider: not the user's move
 };
 
 }  // namespace glasswing::studio

@@ -36,8 +36,7 @@ PipelinePage::PipelinePage(QWidget* parent)
     const QTableWidgetItem* item = m_steps->item(rows.front().row(), 0);
     if (item == nullptr) return;
     filterFeatures(item->text());
-    emit interacted(panelId(), QStringLiteral("select_row"),
-                    QStringLiteral("{\"column\":\"%1\"}").arg(item->text().toHtmlEscaped()));
+    emit interacted(panelId(), QStringLiteral("select_row"), jsonDetail(QStringLiteral("column"), item->text()));
   });
 }
 

@@ -21,7 +21,7 @@
 #include <cmath>
 
 #include "palette.hpp"
-#include "panels/pages/pageparts.hpp"
+#include "panels/pages/pagecommon.hpp"
 #include "panels/insightsdata.hpp"
 
 namespace glasswing::studio {
@@ -40,8 +40,8 @@ QStandardItem* item(const QString& text, const QVariant& sortKey) {
 SearchPage::SearchPage(QWidget* parent) : InsightPage(parent) {
   auto* content = new QWidget;
   auto* layout = new QVBoxLayout(content);
-  m_summary = pageparts::summaryLabel(content);
-  m_notices = pageparts::noticeLabel(content);
+  m_summary = pages::summaryLabel(content);
+  m_notices = pages::noticeLabel(content);
   layout->addWidget(m_summary);
   layout->addWidget(m_notices);
 
@@ -56,7 +56,7 @@ SearchPage::SearchPage(QWidget* parent) : InsightPage(parent) {
   auto* exportScore = new QPushButton(tr("Export chart…"), content);
   scoreBar->addWidget(exportScore);
   layout->addLayout(scoreBar);
-  m_scoreView = pageparts::chartView(content, tr("Best score"), 260);
+  m_scoreView = pages::chartView(content, tr("Best score"), 260);
   layout->addWidget(m_scoreView);
   connect(m_axisChoice, &QComboBox::currentIndexChanged, this, [this](int index) {
     setTimeAxis(index == 1);
@@ -65,9 +65,9 @@ SearchPage::SearchPage(QWidget* parent) : InsightPage(parent) {
   });
   connect(exportScore, &QPushButton::clicked, this, [this] {
     QString error;
-    const QString path = pageparts::exportChartWithDialog(m_scoreView, this, QStringLiteral("search-score"), &error);
+    const QString path = pages::exportChartWithDialog(m_scoreView, this, QStringLiteral("search-score"), &error);
     if (!path.isEmpty()) emit interacted(panelId(), QStringLiteral("export_chart"), QStringLiteral("{\"chart\":\"score\"}"));
-    if (!error.isEmpty()) pageparts::setNotices(m_notices, {error.toStdString()});
+    if (!error.isEmpty()) pages::setNotices(m_notices, {error.toStdString()});
   });
 
   // Details: the trials table.
@@ -88,7 +88,7 @@ SearchPage::SearchPage(QWidget* parent) : InsightPage(parent) {
   m_table->setMinimumHeight(220);
   m_table->setAccessibleName(tr("Trials"));
   tableLayout->addWidget(m_table);
-  layout->addWidget(pageparts::detailsToggle(tr("Trials table"), tableBox, content));
+  layout->addWidget(pages::detailsToggle(tr("Trials table"), tableBox, content));
   layout->addWidget(tableBox);
 
   // Details: parallel coordinates.
@@ -102,15 +102,15 @@ SearchPage::SearchPage(QWidget* parent) : InsightPage(parent) {
   familyBar->addWidget(m_family);
   familyBar->addStretch(1);
   parallelLayout->addLayout(familyBar);
-  m_parallelView = pageparts::chartView(parallelBox, tr("Parallel coordinates"), 260);
+  m_parallelView = pages::chartView(parallelBox, tr("Parallel coordinates"), 260);
   parallelLayout->addWidget(m_parallelView);
   connect(m_family, &QComboBox::currentIndexChanged, this, [this](int) {
     drawParallel();
     if (m_insights)
       emit interacted(panelId(), QStringLiteral("parallel_family"),
-                      pageparts::jsonDetail(QStringLiteral("family"), m_family->currentText()));
+                      pages::jsonDetail(QStringLiteral("family"), m_family->currentText()));
   });
-  layout->addWidget(pageparts::detailsToggle(tr("Hyperparameters (parallel coordinates)"), parallelBox, content));
+  layout->addWidget(pages::detailsToggle(tr("Hyperparameters (parallel coordinates)"), parallelBox, content));
   layout->addWidget(parallelBox);
   layout->addStretch(1);
 
@@ -126,10 +126,10 @@ SearchPage::SearchPage(QWidget* parent) : InsightPage(parent) {
 void SearchPage::clear() {
   m_insights.reset();
   m_summary->setText(tr("No run is shown yet: the search appears here when a run finishes."));
-  pageparts::setNotices(m_notices, {});
-  pageparts::resetChart(m_scoreView->chart());
+  pages::setNotices(m_notices, {});
+  pages::resetChart(m_scoreView->chart());
   m_scoreView->chart()->setTitle({});
-  pageparts::resetChart(m_parallelView->chart());
+  pages::resetChart(m_parallelView->chart());
   m_trials->clear();
   {
     const QSignalBlocker block(m_family);
@@ -145,7 +145,7 @@ void SearchPage::setInsights(const std::shared_ptr<const transparency::RunInsigh
   const auto& s = insights->search;
   std::vector<std::string> notices = s.notices;
   if (s.analysis) notices.insert(notices.end(), s.analysis->notices.begin(), s.analysis->notices.end());
-  pageparts::setNotices(m_notices, notices);
+  pages::setNotices(m_notices, notices);
   if (!s.available) {
     m_summary->setText(tr("The search store could not be read, so there is no search history (see the notices)."));
     return;
@@ -155,7 +155,7 @@ void SearchPage::setInsights(const std::shared_ptr<const transparency::RunInsigh
     best = tr(" The best is trial %1 (%2), %3 %4.")
                .arg(s.analysis->best_trial)
                .arg(QString::fromStdString(s.analysis->best_family), QString::fromStdString(insights->metric),
-                    pageparts::number(s.analysis->best_value));
+                    pages::num(s.analysis->best_value));
   m_summary->setText(tr("%1 trials: %2 complete, %3 failed, %4 pruned (%5, %6).%7")
                          .arg(s.trials.size())
                          .arg(s.complete)
@@ -173,8 +173,8 @@ void SearchPage::setInsights(const std::shared_ptr<const transparency::RunInsigh
     row << item(QString::number(number), QVariant::fromValue<qlonglong>(number))
         << item(QString::fromStdString(state), QString::fromStdString(state))
         << item(QString::fromStdString(family), QString::fromStdString(family))
-        << item(pageparts::number(value, 6), std::isfinite(value) ? QVariant(value) : QVariant(-1e300))
-        << item(pageparts::number(duration, 3), std::isfinite(duration) ? QVariant(duration) : QVariant(-1.0))
+        << item(pages::num(value, 6), std::isfinite(value) ? QVariant(value) : QVariant(-1e300))
+        << item(pages::num(duration, 3), std::isfinite(duration) ? QVariant(duration) : QVariant(-1.0))
         << item(QString::fromStdString(params), QString::fromStdString(params))
         << item(QString::fromStdString(reason), QString::fromStdString(reason));
     if (bestRow)
@@ -218,7 +218,7 @@ void SearchPage::setTimeAxis(bool byTime) {
 
 void SearchPage::drawScore() {
   QChart* chart = m_scoreView->chart();
-  pageparts::resetChart(chart);
+  pages::resetChart(chart);
   m_dotCount = m_bestCount = m_problemCount = 0;
   if (!m_insights || !m_insights->search.analysis) return;
   const auto& a = *m_insights->search.analysis;
@@ -312,7 +312,7 @@ void SearchPage::drawScore() {
 
 void SearchPage::drawParallel() {
   QChart* chart = m_parallelView->chart();
-  pageparts::resetChart(chart);
+  pages::resetChart(chart);
   chart->legend()->hide();
   m_parallelLines = 0;
   m_parallelAxes.clear();
@@ -336,7 +336,7 @@ void SearchPage::drawParallel() {
     const auto& ax = pc->axes[static_cast<std::size_t>(i)];
     QString label = QString::fromStdString(ax.label);
     if (ax.kind != "categorical")
-      label += QStringLiteral(" [%1, %2]%3").arg(pageparts::number(ax.low, 3), pageparts::number(ax.high, 3),
+      label += QStringLiteral(" [%1, %2]%3").arg(pages::num(ax.low, 3), pages::num(ax.high, 3),
                                                   ax.log ? QStringLiteral(" log") : QString());
     m_parallelAxes << QString::fromStdString(ax.label);
     xAxis->append(label.toHtmlEscaped(), i);
@@ -390,8 +390,8 @@ QAbstractItemModel* SearchPage::trialsModel() const { return m_proxy; }
 QWidget* SearchPage::parallelChartView() const { return m_parallelView; }
 QString SearchPage::parallelFamily() const { return m_family->currentText(); }
 
-QStringList SearchPage::parallelFamilies() const { return pageparts::comboItems(m_family); }
+QStringList SearchPage::parallelFamilies() const { return pages::comboItems(m_family); }
 
-bool SearchPage::setParallelFamily(const QString& family) { return pageparts::selectComboText(m_family, family); }
+bool SearchPage::setParallelFamily(const QString& family) { return pages::selectComboText(m_family, family); }
 
 }  // namespace glasswing::studio

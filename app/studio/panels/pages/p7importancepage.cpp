@@ -12,7 +12,7 @@
 
 #include "charts/hbarchart.hpp"
 #include "palette.hpp"
-#include "panels/pages/pageparts.hpp"
+#include "panels/pages/pagecommon.hpp"
 #include "panels/insightsdata.hpp"
 
 namespace glasswing::studio {
@@ -20,8 +20,8 @@ namespace glasswing::studio {
 ImportancePage::ImportancePage(QWidget* parent) : InsightPage(parent) {
   auto* content = new QWidget;
   auto* layout = new QVBoxLayout(content);
-  m_summary = pageparts::summaryLabel(content);
-  m_notices = pageparts::noticeLabel(content);
+  m_summary = pages::summaryLabel(content);
+  m_notices = pages::noticeLabel(content);
   layout->addWidget(m_summary);
   layout->addWidget(m_notices);
   auto* bar = new QHBoxLayout;
@@ -42,20 +42,20 @@ ImportancePage::ImportancePage(QWidget* parent) : InsightPage(parent) {
   m_table->verticalHeader()->hide();
   m_table->horizontalHeader()->setStretchLastSection(true);
   m_table->setMinimumHeight(160);
-  layout->addWidget(pageparts::detailsToggle(tr("Numbers"), m_table, content));
+  layout->addWidget(pages::detailsToggle(tr("Numbers"), m_table, content));
   layout->addWidget(m_table);
   layout->addStretch(1);
   connect(m_scope, &QComboBox::currentIndexChanged, this, [this](int) {
     draw();
     if (m_insights)
       emit interacted(panelId(), QStringLiteral("importance_scope"),
-                      pageparts::jsonDetail(QStringLiteral("scope"), m_scope->currentText()));
+                      pages::jsonDetail(QStringLiteral("scope"), m_scope->currentText()));
   });
   connect(exportButton, &QPushButton::clicked, this, [this] {
     QString error;
-    if (!pageparts::exportChartWithDialog(m_chart, this, QStringLiteral("hyperparameter-importance"), &error).isEmpty())
+    if (!pages::exportChartWithDialog(m_chart, this, QStringLiteral("hyperparameter-importance"), &error).isEmpty())
       emit interacted(panelId(), QStringLiteral("export_chart"), QStringLiteral("{\"chart\":\"importance\"}"));
-    if (!error.isEmpty()) pageparts::setNotices(m_notices, {error.toStdString()});
+    if (!error.isEmpty()) pages::setNotices(m_notices, {error.toStdString()});
   });
   auto* scroll = new QScrollArea(this);
   scroll->setWidgetResizable(true);
@@ -69,7 +69,7 @@ ImportancePage::ImportancePage(QWidget* parent) : InsightPage(parent) {
 void ImportancePage::clear() {
   m_insights.reset();
   m_summary->setText(tr("No run is shown yet: hyperparameter importance appears here when a run finishes."));
-  pageparts::setNotices(m_notices, {});
+  pages::setNotices(m_notices, {});
   {
     const QSignalBlocker block(m_scope);
     m_scope->clear();
@@ -84,7 +84,7 @@ void ImportancePage::setInsights(const std::shared_ptr<const transparency::RunIn
   const auto& s = insights->search;
   if (!s.analysis) {
     m_summary->setText(tr("There is no search analysis for this run, so no hyperparameter importance."));
-    pageparts::setNotices(m_notices, s.notices);
+    pages::setNotices(m_notices, s.notices);
     return;
   }
   const QSignalBlocker block(m_scope);
@@ -111,13 +111,13 @@ void ImportancePage::draw() {
   }
   if (!r->available) {
     m_summary->setText(tr("No importance for %1: %2").arg(scope, QString::fromStdString(r->reason)));
-    pageparts::setNotices(m_notices, notices);
+    pages::setNotices(m_notices, notices);
     return;
   }
   if (r->unattributed > 0.0)
     notices.push_back("unattributed share (families without an importance of their own): " +
-                      pageparts::number(r->unattributed, 3).toStdString());
-  pageparts::setNotices(m_notices, notices);
+                      pages::num(r->unattributed, 3).toStdString());
+  pages::setNotices(m_notices, notices);
   std::vector<HBar> bars;
   for (const auto& p : r->params) {  // largest first, as computed
     HBar b;
@@ -137,8 +137,8 @@ void ImportancePage::draw() {
     const auto& p = r->params[static_cast<std::size_t>(i)];
     m_table->setItem(i, 0, new QTableWidgetItem(QString::fromStdString(p.name)));
     m_table->setItem(i, 1, new QTableWidgetItem(QString::fromStdString(p.family)));
-    m_table->setItem(i, 2, new QTableWidgetItem(pageparts::number(p.importance)));
-    m_table->setItem(i, 3, new QTableWidgetItem(pageparts::number(p.sd)));
+    m_table->setItem(i, 2, new QTableWidgetItem(pages::num(p.importance)));
+    m_table->setItem(i, 3, new QTableWidgetItem(pages::num(p.sd)));
   }
   m_table->resizeColumnsToContents();
   if (r->params.empty()) return;
@@ -152,8 +152,8 @@ void ImportancePage::draw() {
 QString ImportancePage::summaryText() const { return m_summary->text(); }
 QString ImportancePage::scope() const { return m_scope->currentText(); }
 
-QStringList ImportancePage::scopes() const { return pageparts::comboItems(m_scope); }
+QStringList ImportancePage::scopes() const { return pages::comboItems(m_scope); }
 
-bool ImportancePage::setScope(const QString& scope) { return pageparts::selectComboText(m_scope, scope); }
+bool ImportancePage::setScope(const QString& scope) { return pages::selectComboText(m_scope, scope); }
 
 }  // namespace glasswing::studio

@@ -20,7 +20,7 @@
 
 #include "charts/hbarchart.hpp"
 #include "palette.hpp"
-#include "panels/pages/pageparts.hpp"
+#include "panels/pages/pagecommon.hpp"
 #include "panels/insightsdata.hpp"
 #include "workers/rowexplainer.hpp"
 
@@ -54,8 +54,8 @@ struct ExplanationsPage::RowJob {
 ExplanationsPage::ExplanationsPage(QWidget* parent) : InsightPage(parent) {
   auto* content = new QWidget;
   auto* layout = new QVBoxLayout(content);
-  m_summary = pageparts::summaryLabel(content);
-  m_notices = pageparts::noticeLabel(content);
+  m_summary = pages::summaryLabel(content);
+  m_notices = pages::noticeLabel(content);
   layout->addWidget(m_summary);
   layout->addWidget(m_notices);
   m_tabs = new QTabWidget(content);
@@ -68,7 +68,7 @@ ExplanationsPage::ExplanationsPage(QWidget* parent) : InsightPage(parent) {
   m_tabs->addTab(page, tr("Permutation importance"));
 
   page = tabPage(m_tabs, &l);
-  m_shapNotice = pageparts::noticeLabel(page);
+  m_shapNotice = pages::noticeLabel(page);
   l->addWidget(m_shapNotice);
   auto* outputBar = new QHBoxLayout;
   outputBar->addWidget(new QLabel(tr("Output"), page));
@@ -79,7 +79,7 @@ ExplanationsPage::ExplanationsPage(QWidget* parent) : InsightPage(parent) {
   l->addLayout(outputBar);
   m_shap = new HBarChart(page);
   l->addWidget(m_shap);
-  m_beeswarm = pageparts::chartView(page, tr("SHAP beeswarm"), 280);
+  m_beeswarm = pages::chartView(page, tr("SHAP beeswarm"), 280);
   l->addWidget(m_beeswarm);
   m_tabs->addTab(page, tr("SHAP"));
 
@@ -94,7 +94,7 @@ ExplanationsPage::ExplanationsPage(QWidget* parent) : InsightPage(parent) {
   rowBar->addWidget(m_row);
   rowBar->addStretch(1);
   l->addLayout(rowBar);
-  m_rowNotice = pageparts::noticeLabel(page);
+  m_rowNotice = pages::noticeLabel(page);
   l->addWidget(m_rowNotice);
   m_waterfall = new HBarChart(page);
   l->addWidget(m_waterfall);
@@ -111,20 +111,20 @@ ExplanationsPage::ExplanationsPage(QWidget* parent) : InsightPage(parent) {
   pdpBar->addWidget(m_pdpColumn);
   pdpBar->addStretch(1);
   l->addLayout(pdpBar);
-  m_pdp = pageparts::chartView(page, tr("Partial dependence"), 280);
+  m_pdp = pages::chartView(page, tr("Partial dependence"), 280);
   l->addWidget(m_pdp);
   m_tabs->addTab(page, tr("PDP / ICE"));
   connect(m_pdpColumn, &QComboBox::currentIndexChanged, this, [this](int) {
     drawPdp();
     if (m_insights)
-      emit interacted(panelId(), QStringLiteral("pdp_column"), pageparts::jsonDetail(QStringLiteral("column"), m_pdpColumn->currentText()));
+      emit interacted(panelId(), QStringLiteral("pdp_column"), pages::jsonDetail(QStringLiteral("column"), m_pdpColumn->currentText()));
   });
 
   page = tabPage(m_tabs, &l);
   m_coefOutput = new QComboBox(page);
   m_coefOutput->setToolTip(tr("The model output whose coefficients are shown (one per class for a multiclass model)"));
   l->addWidget(m_coefOutput);
-  m_coefficientNotice = pageparts::noticeLabel(page);
+  m_coefficientNotice = pages::noticeLabel(page);
   l->addWidget(m_coefficientNotice);
   m_coefficients = new HBarChart(page);
   l->addWidget(m_coefficients);
@@ -135,11 +135,11 @@ ExplanationsPage::ExplanationsPage(QWidget* parent) : InsightPage(parent) {
     if (!m_insights) return;
     drawCoefficients();
     emit interacted(panelId(), QStringLiteral("coefficient_output"),
-                    pageparts::jsonDetail(QStringLiteral("output"), m_coefOutput->currentText()));
+                    pages::jsonDetail(QStringLiteral("output"), m_coefOutput->currentText()));
   });
   connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
     if (m_insights)
-      emit interacted(panelId(), QStringLiteral("tab"), pageparts::jsonDetail(QStringLiteral("tab"), m_tabs->tabText(index)));
+      emit interacted(panelId(), QStringLiteral("tab"), pages::jsonDetail(QStringLiteral("tab"), m_tabs->tabText(index)));
   });
 
   auto* scroll = new QScrollArea(this);
@@ -158,16 +158,16 @@ void ExplanationsPage::clear() {
   m_rowJob.reset();
   m_rowBusy = false;
   m_summary->setText(tr("No run is shown yet: explanations appear here when a run finishes."));
-  pageparts::setNotices(m_notices, {});
-  pageparts::setNotices(m_shapNotice, {});
-  pageparts::setNotices(m_rowNotice, {});
-  pageparts::setNotices(m_coefficientNotice, {});
+  pages::setNotices(m_notices, {});
+  pages::setNotices(m_shapNotice, {});
+  pages::setNotices(m_rowNotice, {});
+  pages::setNotices(m_coefficientNotice, {});
   m_permutation->clear();
   m_shap->clear();
   m_waterfall->clear();
   m_coefficients->clear();
-  pageparts::resetChart(m_beeswarm->chart());
-  pageparts::resetChart(m_pdp->chart());
+  pages::resetChart(m_beeswarm->chart());
+  pages::resetChart(m_pdp->chart());
   {
     const QSignalBlocker b1(m_shapOutput), b2(m_pdpColumn), b3(m_row), b4(m_coefOutput);
     m_coefOutput->clear();
@@ -186,7 +186,7 @@ void ExplanationsPage::setInsights(const std::shared_ptr<const transparency::Run
   clear();
   m_insights = insights;
   const auto& ex = insights->explanations;
-  pageparts::setNotices(m_notices, ex.notices);
+  pages::setNotices(m_notices, ex.notices);
   if (!ex.available) {
     m_summary->setText(tr("No explanations for this run (see the notices)."));
     return;
@@ -197,7 +197,7 @@ void ExplanationsPage::setInsights(const std::shared_ptr<const transparency::Run
     QStringList top;
     for (std::size_t i = 0; i < std::min<std::size_t>(3, ex.permutation->items.size()); ++i) {
       const auto& it = ex.permutation->items[i];
-      top << QStringLiteral("%1 (%2 ± %3)").arg(qs(it.name), pageparts::number(it.mean, 3), pageparts::number(it.sd, 2));
+      top << QStringLiteral("%1 (%2 ± %3)").arg(qs(it.name), pages::num(it.mean, 3), pages::num(it.sd, 2));
     }
     summary += QLatin1Char(' ') + tr("The model relies most on %1: the drop in %2 when the column is shuffled, over %3 repeats.")
                                       .arg(top.join(QStringLiteral(", ")), qs(ex.permutation->metric))
@@ -257,7 +257,7 @@ void ExplanationsPage::setInsights(const std::shared_ptr<const transparency::Run
 
 void ExplanationsPage::drawShap() {
   m_shap->clear();
-  pageparts::resetChart(m_beeswarm->chart());
+  pages::resetChart(m_beeswarm->chart());
   m_beeswarmPoints = 0;
   m_beeswarmFeatures.clear();
   if (!m_insights) return;
@@ -267,11 +267,11 @@ void ExplanationsPage::drawShap() {
     for (const auto& n : ex.notices)
       if (n.find("SHAP") != std::string::npos) why.push_back(n);
     if (why.empty()) why.push_back("no SHAP values for this run's model (" + m_insights->family + ")");
-    pageparts::setNotices(m_shapNotice, why);
-    pageparts::setNotices(m_rowNotice, why);
+    pages::setNotices(m_shapNotice, why);
+    pages::setNotices(m_rowNotice, why);
     return;
   }
-  pageparts::setNotices(m_shapNotice, ex.shap->notices);
+  pages::setNotices(m_shapNotice, ex.shap->notices);
   const int output = std::clamp(m_shapOutput->currentIndex(), 0, static_cast<int>(ex.shap->outputs.size()) - 1);
   const auto& g = ex.shap->outputs[static_cast<std::size_t>(output)];
   std::vector<HBar> bars;
@@ -288,7 +288,7 @@ void ExplanationsPage::drawShap() {
 
 void ExplanationsPage::drawBeeswarm(int output) {
   QChart* chart = m_beeswarm->chart();
-  pageparts::resetChart(chart);
+  pages::resetChart(chart);
   const auto& g = m_insights->explanations.shap->outputs[static_cast<std::size_t>(output)];
   const int n = static_cast<int>(g.beeswarm.size());
   chart->setTitle(tr("SHAP beeswarm: one dot per row; colour = the feature's value (low / high / missing)"));
@@ -366,7 +366,7 @@ void ExplanationsPage::drawWaterfall(const transparency::ShapLocal& local, const
   for (std::size_t i = 0; i < shown; ++i) {
     const auto& s = w.steps[i];
     HBar b;
-    b.label = QStringLiteral("%1 = %2").arg(qs(s.feature), pageparts::number(s.value, 4));
+    b.label = QStringLiteral("%1 = %2").arg(qs(s.feature), pages::num(s.value, 4));
     b.from = at;
     b.to = at + s.shap;
     b.color = s.shap >= 0 ? palette::vermillion() : palette::blue();
@@ -389,7 +389,7 @@ void ExplanationsPage::drawWaterfall(const transparency::ShapLocal& local, const
   total.color = palette::black();
   bars.push_back(total);
   m_waterfall->setBars(tr("%1: base value + contributions = %2 (%3)%4")
-                           .arg(rowLabel, pageparts::number(w.margin, 4), qs(local.units),
+                           .arg(rowLabel, pages::num(w.margin, 4), qs(local.units),
                                 local.additive ? QString() : tr("; not additive within 1e-4")),
                        tr("margin (%1)").arg(qs(local.units)), bars);
   m_waterfallRow = local.row;
@@ -402,7 +402,7 @@ void ExplanationsPage::chooseRow(std::size_t row) {
     const QSignalBlocker block(m_row);
     m_row->setValue(static_cast<int>(row));
   }
-  pageparts::setNotices(m_rowNotice, {"explaining row " + std::to_string(row) + "…"});
+  pages::setNotices(m_rowNotice, {"explaining row " + std::to_string(row) + "…"});
   auto job = std::make_shared<RowJob>();
   job->row = row;
   m_rowJob = job;
@@ -416,10 +416,10 @@ void ExplanationsPage::chooseRow(std::size_t row) {
     m_rowBusy = false;
     const RowExplanation result = watcher->result();
     if (!result.ok) {
-      pageparts::setNotices(m_rowNotice, {result.error});
+      pages::setNotices(m_rowNotice, {result.error});
       return;
     }
-    pageparts::setNotices(m_rowNotice, {});
+    pages::setNotices(m_rowNotice, {});
     drawWaterfall(result.local, tr("Evaluation row %1").arg(job->row));
     emit waterfallShown(static_cast<qulonglong>(job->row));
   });
@@ -428,7 +428,7 @@ void ExplanationsPage::chooseRow(std::size_t row) {
 
 void ExplanationsPage::drawPdp() {
   QChart* chart = m_pdp->chart();
-  pageparts::resetChart(chart);
+  pages::resetChart(chart);
   m_iceLines = m_pdpPoints = 0;
   if (!m_insights) return;
   const auto& ex = m_insights->explanations;
@@ -515,7 +515,7 @@ void ExplanationsPage::drawPdp() {
 
 void ExplanationsPage::drawCoefficients() {
   m_coefficients->clear();
-  pageparts::setNotices(m_coefficientNotice, {});
+  pages::setNotices(m_coefficientNotice, {});
   const auto& ex = m_insights->explanations;
   if (ex.coefficients && !ex.coefficients->outputs.empty()) {
     // Signed coefficients per encoded feature for the chosen output, largest magnitude first.
@@ -524,7 +524,7 @@ void ExplanationsPage::drawCoefficients() {
     const auto& set = lc.outputs[static_cast<std::size_t>(chosen)];
     std::vector<std::string> notices = lc.notices;
     notices.insert(notices.begin(), "Coefficients: " + lc.units + ". Intercept " + std::to_string(set.intercept) + ".");
-    pageparts::setNotices(m_coefficientNotice, notices);
+    pages::setNotices(m_coefficientNotice, notices);
     std::vector<HBar> bars;
     for (std::size_t i = 0; i < std::min(kTopBars, set.coefficients.size()); ++i) {
       const auto& c = set.coefficients[i];
@@ -541,11 +541,11 @@ void ExplanationsPage::drawCoefficients() {
   }
   const transparency::ImportanceMap* map = ex.linear ? &*ex.linear : (ex.model_importance ? &*ex.model_importance : nullptr);
   if (map == nullptr) {
-    pageparts::setNotices(m_coefficientNotice, {"the chosen model (" + m_insights->family +
+    pages::setNotices(m_coefficientNotice, {"the chosen model (" + m_insights->family +
                                                  ") reports no coefficients or importance of its own"});
     return;
   }
-  pageparts::setNotices(m_coefficientNotice, map->notices);
+  pages::setNotices(m_coefficientNotice, map->notices);
   std::vector<HBar> bars;
   for (std::size_t i = 0; i < std::min(kTopBars, map->columns.size()); ++i) {
     HBar b;
@@ -562,8 +562,8 @@ QString ExplanationsPage::rowNoticeText() const { return m_rowNotice->text(); }
 QWidget* ExplanationsPage::beeswarmView() const { return m_beeswarm; }
 QWidget* ExplanationsPage::pdpView() const { return m_pdp; }
 
-QStringList ExplanationsPage::pdpColumns() const { return pageparts::comboItems(m_pdpColumn); }
+QStringList ExplanationsPage::pdpColumns() const { return pages::comboItems(m_pdpColumn); }
 
-bool ExplanationsPage::setPdpColumn(const QString& column) { return pageparts::selectComboText(m_pdpColumn, column); }
+bool ExplanationsPage::setPdpColumn(const QString& column) { return pages::selectComboText(m_pdpColumn, column); }
 
 }  // namespace glasswing::studio

@@ -20,7 +20,7 @@
 #include <cmath>
 
 #include "palette.hpp"
-#include "panels/pages/pageparts.hpp"
+#include "panels/pages/pagecommon.hpp"
 #include "panels/insightsdata.hpp"
 
 namespace glasswing::studio {
@@ -45,8 +45,8 @@ FairnessPage::FairnessPage(QWidget* parent) : InsightPage(parent) {
   bar->addStretch(1);
   bar->addWidget(exportButton);
   layout->addLayout(bar);
-  m_summary = pageparts::summaryLabel(content);
-  m_notices = pageparts::noticeLabel(content);
+  m_summary = pages::summaryLabel(content);
+  m_notices = pages::noticeLabel(content);
   layout->addWidget(m_summary);
   layout->addWidget(m_notices);
   m_chart = new QChartView(content);
@@ -67,7 +67,7 @@ FairnessPage::FairnessPage(QWidget* parent) : InsightPage(parent) {
   m_table->verticalHeader()->hide();
   m_table->setMinimumHeight(160);
   m_table->setSortingEnabled(false);
-  layout->addWidget(pageparts::detailsToggle(tr("Numbers per group"), m_table, content));
+  layout->addWidget(pages::detailsToggle(tr("Numbers per group"), m_table, content));
   layout->addWidget(m_table);
   layout->addStretch(1);
   connect(m_chooser, &QComboBox::activated, this, [this](int index) {
@@ -75,9 +75,9 @@ FairnessPage::FairnessPage(QWidget* parent) : InsightPage(parent) {
   });
   connect(exportButton, &QPushButton::clicked, this, [this] {
     QString error;
-    if (!pageparts::exportChartWithDialog(m_chart, this, QStringLiteral("fairness"), &error).isEmpty())
+    if (!pages::exportChartWithDialog(m_chart, this, QStringLiteral("fairness"), &error).isEmpty())
       emit interacted(panelId(), QStringLiteral("export_chart"), QStringLiteral("{\"chart\":\"fairness\"}"));
-    if (!error.isEmpty()) pageparts::setNotices(m_notices, {error.toStdString()});
+    if (!error.isEmpty()) pages::setNotices(m_notices, {error.toStdString()});
   });
   auto* scroll = new QScrollArea(this);
   scroll->setWidgetResizable(true);
@@ -101,7 +101,7 @@ void FairnessPage::clear() {
     m_chooser->clear();
   }
   m_summary->setText(tr("No run is shown yet: fairness by a column you choose appears here when a run finishes."));
-  pageparts::setNotices(m_notices, {});
+  pages::setNotices(m_notices, {});
   m_table->setRowCount(0);
   QChart* chart = m_chart->chart();
   chart->removeAllSeries();
@@ -146,7 +146,7 @@ void FairnessPage::setInsights(const std::shared_ptr<const transparency::RunInsi
 
 void FairnessPage::chooseColumn(const QString& column) {
   if (!m_insights) return;
-  emit interacted(panelId(), QStringLiteral("fairness_column"), pageparts::jsonDetail(QStringLiteral("column"), column));
+  emit interacted(panelId(), QStringLiteral("fairness_column"), pages::jsonDetail(QStringLiteral("column"), column));
   m_column = column;
   const int index = m_chooser->findText(column);
   if (index != m_chooser->currentIndex()) {
@@ -194,7 +194,7 @@ void FairnessPage::show(const QString& column, std::shared_ptr<const transparenc
   std::vector<std::string> notices = m_section->notices;
   const transparency::FairnessReport* r = m_section->report ? &*m_section->report : nullptr;
   if (r != nullptr) notices.insert(notices.end(), r->notices.begin(), r->notices.end());
-  pageparts::setNotices(m_notices, notices);
+  pages::setNotices(m_notices, notices);
   if (r == nullptr || !r->available) {
     m_summary->setText(tr("No fairness numbers for '%1' (see the notices).").arg(column));
     emit fairnessShown(column);
@@ -205,7 +205,7 @@ void FairnessPage::show(const QString& column, std::shared_ptr<const transparenc
       tr("By '%1' on %2: %3 groups; the most favoured is '%4'. Lowest disparate impact ratio %5: %6")
           .arg(column, qs(m_section->evaluated_on))
           .arg(r->groups.size())
-          .arg(qs(r->reference_group), pageparts::number(r->min_disparate_impact, 3),
+          .arg(qs(r->reference_group), pages::num(r->min_disparate_impact, 3),
                !std::isfinite(r->min_disparate_impact) ? tr("no group is large enough to judge.")
                : fails ? tr("below 0.8, so it fails the four-fifths rule.")
                        : tr("at least 0.8, so it passes the four-fifths rule.")));
@@ -216,11 +216,11 @@ void FairnessPage::show(const QString& column, std::shared_ptr<const transparenc
                             QString::number(g.rows),
                             QString::number(g.actual_positive),
                             QString::number(g.predicted_positive),
-                            pageparts::number(g.selection_rate),
-                            pageparts::number(g.tpr),
-                            pageparts::number(g.fpr),
-                            pageparts::number(g.accuracy),
-                            pageparts::number(g.disparate_impact)};
+                            pages::num(g.selection_rate),
+                            pages::num(g.tpr),
+                            pages::num(g.fpr),
+                            pages::num(g.accuracy),
+                            pages::num(g.disparate_impact)};
     for (int c = 0; c < cells.size(); ++c) {
       auto* cell = new QTableWidgetItem(cells[c]);
       if (g.too_small || (c == 8 && std::isfinite(g.disparate_impact) && g.disparate_impact < 0.8))
@@ -265,7 +265,7 @@ void FairnessPage::show(const QString& column, std::shared_ptr<const transparenc
   emit fairnessShown(column);
 }
 
-QStringList FairnessPage::columns() const { return pageparts::comboItems(m_chooser); }
+QStringList FairnessPage::columns() const { return pages::comboItems(m_chooser); }
 
 QString FairnessPage::summaryText() const { return m_summary->text(); }
 QString FairnessPage::noticeText() const { return m_notices->text(); }

@@ -1,17 +1,32 @@
 #include "panels/pages/pagecommon.hpp"
 
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFont>
 #include <QHeaderView>
-#include <QScrollBar>
-
-#include <algorithm>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLocale>
+#include <QPainter>
 #include <QScrollArea>
+#include <QScrollBar>
+#include <QStandardPaths>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
+#include <QWidget>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
 
 #include "automl/metrics/metrics.hpp"
+#include "charts/chartexport.hpp"
 #include "panels/insightpage.hpp"
+#include "panels/insightsdata.hpp"
 
 namespace glasswing::studio::pages {
 
@@ -121,6 +136,158 @@ void PageFrame::setNotices(const std::vector<std::string>& notices) {
   for (const auto& notice : notices) lines << QStringLiteral("⚠ %1").arg(qs(notice));
   m_notices->setText(lines.join(QLatin1Char('\n')));
   m_notices->setVisible(!lines.isEmpty());
+}
+
+QLabel* summaryLabel(QWidget* parent) {
+  auto* label = new QLabel(parent);
+  label->setWordWrap(true);
+  label->setTextFormat(Qt::PlainText);
+  return label;
+}
+
+QLabel* noticeLabel(QWidget* parent) {
+  auto* label = new QLabel(parent);
+  label->setWordWrap(true);
+  label->setTextFormat(Qt::PlainText);
+  label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  label->setStyleSheet(QStringLiteral("QLabel { color: #8a4b00; }"));
+  label->hide();
+  return label;
+}
+
+QStringList toStringList(const std::vector<std::string>& lines) {
+  QStringList out;
+  for (const auto& line : lines) out << QString::fromStdString(line);
+  return out;
+}
+
+void setNotices(QLabel* label, const std::vector<std::string>& notices) {
+  QStringList lines;
+  for (const auto& n : notices) lines << QStringLiteral("• ") + QString::fromStdString(n);
+  label->setText(lines.join(QLatin1Char('\n')));
+  label->setVisible(!lines.isEmpty());
+}
+
+QString jsonDetail(const QString& key, const QString& value) {
+  return QString::fromUtf8(QJsonDocument(QJsonObject{{key, value}}).toJson(QJsonDocument::Compact));
+}
+
+QToolButton* detailsToggle(const QString& text, QWidget* details, QWidget* parent) {
+  auto* button = new QToolButton(parent);
+  button->setText(text);
+  button->setCheckable(true);
+  button->setChecked(false);
+  button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  button->setArrowType(Qt::RightArrow);
+  button->setAutoRaise(true);
+  details->setVisible(false);
+  QObject::connect(button, &QToolButton::toggled, details, [button, details](bool on) {
+    details->setVisible(on);
+    button->setArrowType(on ? Qt::DownArrow : Qt::RightArrow);
+  });
+  return button;
+}
+
+QString exportChartWithDialog(QWidget* chart, QWidget* dialogParent, const QString& suggestedName, QString* error) {
+  const QString folder = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+  const QString filter = svgExportAvailable() ? QObject::tr("PNG image (*.png);;SVG drawing (*.svg)")
+                                              : QObject::tr("PNG image (*.png)");
+  const QString path = QFileDialog::getSaveFileName(dialogParent, QObject::tr("Export Chart"),
+                                                    folder + QLatin1Char('/') + suggestedName + QStringLiteral(".png"), filter);
+  if (path.isEmpty()) return {};
+  if (!exportWidgetImage(chart, path, error)) return {};
+  return path;
+}
+
+QChartView* chartView(QWidget* parent, const QString& name, int minimumHeight) {
+  auto* view = new QChartView(parent);
+  QChart* chart = view->chart();
+  chart->setTheme(QChart::ChartThemeLight);
+  chart->setAnimationOptions(QChart::NoAnimation);
+  chart->setBackgroundRoundness(0);
+  chart->setMargins(QMargins(8, 4, 12, 4));
+  QFont font = chart->titleFont();
+  font.setBold(true);
+  chart->setTitleFont(font);
+  view->setRenderHint(QPainter::Antialiasing);
+  view->setMinimumHeight(minimumHeight);
+  view->setAccessibleName(name);
+  return view;
+}
+
+void resetChart(QChart* chart) {
+  chart->removeAllSeries();
+  for (auto* axis : chart->axes()) {
+    chart->removeAxis(axis);
+    delete axis;
+  }
+  chart->setTitle({});
+}
+
+namespace {
+
+// The members of an ensemble row (params: a JSON array of objects); empty when not an ensemble's.
+nlohmann::json ensembleMembers(const std::string& params) {
+  if (params.empty() || params.front() != '[') return nlohmann::json::array();
+  auto parsed = nlohmann::json::parse(params, nullptr, false);
+  if (!parsed.is_array()) return nlohmann::json::array();
+  nlohmann::json members = nlohmann::json::array();
+  for (auto& member : parsed) {
+    if (member.is_object()) members.push_back(std::move(member));
+  }
+  return members;
+}
+
+}  // namespace
+
+QString candidateName(const transparency::LeaderboardEntry& row) {
+  if (row.trial >= 0) return QObject::tr("%1 (trial %2)").arg(qs(row.family)).arg(row.trial);
+  const auto members = ensembleMembers(row.params);
+  if (members.empty()) return QObject::tr("ensemble");
+  return members.size() == 1 ? QObject::tr("ensemble of 1 candidate")
+                             : QObject::tr("ensemble of %1 candidates").arg(members.size());
+}
+
+QString chosenModelName(const transparency::RunInsights& insights) {
+  for (const auto& row : insights.leaderboard.rows) {
+    if (row.chosen) return candidateName(row);
+  }
+  QString model = qs(insights.card.model);
+  if (model.isEmpty()) model = qs(insights.family);
+  return model.replace(QStringLiteral(" (trial -1)"), QString());
+}
+
+QString ensembleMembersText(const std::string& params) {
+  QStringList parts;
+  for (const auto& member : ensembleMembers(params)) {
+    const auto trial = member.value("trial", nlohmann::json());
+    const auto family = member.value("family", nlohmann::json());
+    const auto weight = member.value("weight", nlohmann::json());
+    QString text = trial.is_number_integer() ? QObject::tr("trial %1").arg(trial.get<long long>()) : QStringLiteral("?");
+    if (family.is_string()) text += QStringLiteral(" (%1)").arg(qs(family.get<std::string>()));
+    if (weight.is_number()) text += QStringLiteral(" ×%1").arg(QString::number(weight.get<double>(), 'f', 2));
+    parts << text;
+  }
+  return parts.join(QStringLiteral(", "));
+}
+
+QString paramsText(const std::string& params) {
+  const QString members = ensembleMembersText(params);
+  if (!members.isEmpty()) return members;
+  return params.empty() ? QStringLiteral("—") : qs(params);
+}
+
+QStringList comboItems(const QComboBox* combo) {
+  QStringList out;
+  for (int i = 0; i < combo->count(); ++i) out << combo->itemText(i);
+  return out;
+}
+
+bool selectComboText(QComboBox* combo, const QString& text) {
+  const int index = combo->findText(text);
+  if (index < 0) return false;
+  combo->setCurrentIndex(index);
+  return true;
 }
 
 }  // namespace glasswing::studio::pages

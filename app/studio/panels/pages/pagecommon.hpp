@@ -1,7 +1,9 @@
 #pragma once
-// Small helpers shared by the Insights pages (P1..P5): number formatting, metric tooltips from
-// the metric registry, sortable read-only tables, and the page frame (a placeholder line while no
-// run is shown; "Summary" and "Details" tabs once one is).
+// The helpers every Insights page (P1..P10) shares: number formatting, metric tooltips from the
+// metric registry, sortable read-only tables, the page frame (a placeholder line while no run is
+// shown; "Summary" and "Details" tabs once one is), summary and notice labels, a "Details"
+// toggle, interaction details as JSON, charts in the pages' style and their "Export…" dialog,
+// and selector helpers.
 
 #include <QString>
 #include <QStringList>
@@ -13,10 +15,20 @@
 #include <vector>
 
 QT_BEGIN_NAMESPACE
+class QChart;
+class QChartView;
+class QComboBox;
 class QLabel;
 class QTabWidget;
+class QToolButton;
 class QVBoxLayout;
+class QWidget;
 QT_END_NAMESPACE
+
+namespace glasswing::transparency {
+struct LeaderboardEntry;
+struct RunInsights;
+}  // namespace glasswing::transparency
 
 namespace glasswing::studio {
 
@@ -25,7 +37,8 @@ class InsightPage;
 namespace pages {
 
 inline QString qs(const std::string& text) { return QString::fromStdString(text); }
-// A number for a table cell: fixed `precision` significant digits; "—" for NaN or infinity.
+// A number for a table cell or a summary: up to `precision` significant digits; "—" for NaN or
+// infinity.
 QString num(double value, int precision = 4);
 // The registry's one-sentence description of metric `name` ("" for an unknown name).
 QString metricTooltip(const std::string& name);
@@ -68,6 +81,46 @@ class PageFrame {
   QVBoxLayout* m_summary = nullptr;
   QVBoxLayout* m_details = nullptr;
 };
+
+// A page's one-paragraph summary: word-wrapped plain text.
+QLabel* summaryLabel(QWidget* parent);
+
+// A word-wrapped label for a page's notices (hidden while there are none).
+QLabel* noticeLabel(QWidget* parent);
+// Shows `notices` as one line each (hides the label when empty).
+void setNotices(QLabel* label, const std::vector<std::string>& notices);
+QStringList toStringList(const std::vector<std::string>& lines);
+
+// `{"key": "value"}` as compact JSON (values escaped), for InsightPage::interacted details.
+QString jsonDetail(const QString& key, const QString& value);
+
+// A checkable "Details" button that shows `details` while checked (hidden at first).
+QToolButton* detailsToggle(const QString& text, QWidget* details, QWidget* parent);
+
+// "Export chart…": asks for a .png/.svg file and writes `chart` through exportWidgetImage;
+// returns the path written ("" when cancelled or failed; `error` then says why).
+QString exportChartWithDialog(QWidget* chart, QWidget* dialogParent, const QString& suggestedName, QString* error);
+
+// A chart view in the pages' style (light theme, no animation, bold title, antialiased) named
+// `name` for accessibility; and a chart emptied of its series, axes and title.
+QChartView* chartView(QWidget* parent, const QString& name, int minimumHeight);
+void resetChart(QChart* chart);
+
+// How the Studio names a candidate: "xgboost (trial 5)", and for an ensemble (its leaderboard
+// row has no trial: trial < 0) "ensemble of 3 candidates": never "trial -1".
+QString candidateName(const transparency::LeaderboardEntry& row);
+// The run's chosen model so named (its leaderboard row; the model card's name when none).
+QString chosenModelName(const transparency::RunInsights& insights);
+// An ensemble row's members from its params (a JSON array of {trial, family, weight}):
+// "trial 3 (xgboost) ×0.60, trial 7 (linear) ×0.40"; "" when `params` is not such an array.
+QString ensembleMembersText(const std::string& params);
+// A leaderboard row's hyperparameters as shown: an ensemble's members, else the params' JSON
+// text; "—" when there are none.
+QString paramsText(const std::string& params);
+
+// A selector's items, and choosing one by its text (false when it has none such).
+QStringList comboItems(const QComboBox* combo);
+bool selectComboText(QComboBox* combo, const QString& text);
 
 }  // namespace pages
 }  // namespace glasswing::studio
