@@ -1419,7 +1419,8 @@ std::size_t limit_search_rows(Problem& pb, std::size_t max_rows, IssueLog* issue
 // --time-budget covers the whole run: the search stops early enough for the finalisation (refit
 // of the chosen candidate or the ensemble's members, test scoring, artifacts, and what the caller
 // does after run(), e.g. the CLI's report). The reserve is estimated from what the search
-// measured and updated as trials finish; it stays within [kReserveFloor, kReserveCap] x budget.
+// measured and updated as trials finish: the caller's part plus the engine's (with a margin, at
+// least kReserveFloor x budget), at most kReserveCap x budget (FinalisationReserve::seconds).
 constexpr double kReserveFloor = 0.05;
 constexpr double kReserveCap = 0.35;
 // The engine's own finalisation estimate is taken x kReserveMargin + kReserveSlackS (the
