@@ -10,7 +10,6 @@
 #include <QLineSeries>
 #include <QPushButton>
 #include <QScatterSeries>
-#include <QScrollArea>
 #include <QSortFilterProxyModel>
 #include <QStandardItemModel>
 #include <QTableView>
@@ -114,12 +113,7 @@ SearchPage::SearchPage(QWidget* parent) : InsightPage(parent) {
   layout->addWidget(parallelBox);
   layout->addStretch(1);
 
-  auto* scroll = new QScrollArea(this);
-  scroll->setWidgetResizable(true);
-  scroll->setWidget(content);
-  auto* outer = new QVBoxLayout(this);
-  outer->setContentsMargins(0, 0, 0, 0);
-  outer->addWidget(scroll);
+  pages::setScrolledContent(this, content);
   clear();
 }
 

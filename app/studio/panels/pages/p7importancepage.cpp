@@ -5,7 +5,6 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
-#include <QScrollArea>
 #include <QTableWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -57,12 +56,7 @@ ImportancePage::ImportancePage(QWidget* parent) : InsightPage(parent) {
       emit interacted(panelId(), QStringLiteral("export_chart"), QStringLiteral("{\"chart\":\"importance\"}"));
     if (!error.isEmpty()) pages::setNotices(m_notices, {error.toStdString()});
   });
-  auto* scroll = new QScrollArea(this);
-  scroll->setWidgetResizable(true);
-  scroll->setWidget(content);
-  auto* outer = new QVBoxLayout(this);
-  outer->setContentsMargins(0, 0, 0, 0);
-  outer->addWidget(scroll);
+  pages::setScrolledContent(this, content);
   clear();
 }
 

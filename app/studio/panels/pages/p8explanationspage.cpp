@@ -9,7 +9,6 @@
 #include <QLabel>
 #include <QLineSeries>
 #include <QScatterSeries>
-#include <QScrollArea>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QValueAxis>
@@ -142,12 +141,7 @@ ExplanationsPage::ExplanationsPage(QWidget* parent) : InsightPage(parent) {
       emit interacted(panelId(), QStringLiteral("tab"), pages::jsonDetail(QStringLiteral("tab"), m_tabs->tabText(index)));
   });
 
-  auto* scroll = new QScrollArea(this);
-  scroll->setWidgetResizable(true);
-  scroll->setWidget(content);
-  auto* outer = new QVBoxLayout(this);
-  outer->setContentsMargins(0, 0, 0, 0);
-  outer->addWidget(scroll);
+  pages::setScrolledContent(this, content);
   clear();
 }
 

@@ -290,4 +290,13 @@ bool selectComboText(QComboBox* combo, const QString& text) {
   return true;
 }
 
+void setScrolledContent(QWidget* page, QWidget* content) {
+  auto* scroll = new QScrollArea(page);
+  scroll->setWidgetResizable(true);
+  scroll->setWidget(content);
+  auto* outer = new QVBoxLayout(page);
+  outer->setContentsMargins(0, 0, 0, 0);
+  outer->addWidget(scroll);
+}
+
 }  // namespace glasswing::studio::pages

@@ -122,5 +122,8 @@ QString paramsText(const std::string& params);
 QStringList comboItems(const QComboBox* combo);
 bool selectComboText(QComboBox* combo, const QString& text);
 
+// Makes `content` the whole of `page`, in a scroll area (no margins) that resizes it.
+void setScrolledContent(QWidget* page, QWidget* content);
+
 }  // namespace pages
 }  // namespace glasswing::studio
