@@ -140,6 +140,9 @@ SqliteSchemaInfo inspect_sqlite_file(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0) return info;
   Connection c;
   c.db = open_db(path, SQLITE_OPEN_READONLY);
+  // Another process may be writing or recovering the WAL at this moment (several workers opening
+  // one file at once): wait for it as the read-write connection does, instead of failing at once.
+  sqlite3_busy_timeout(c.db, 5000);
   try {
     const auto tables = table_names(c.db, path);
     if (tables.empty()) return info;
